@@ -1,0 +1,154 @@
+/**
+ * Reads an LLM call recorded with the OpenInference conventions (Arize Phoenix's instrumentations):
+ * flattened `llm.input_messages.<i>.message.*` / `llm.output_messages.<i>.message.*`,
+ * `llm.model_name`, `llm.token_count.*`, `llm.invocation_parameters`, `llm.tools.<i>.tool.json_schema`.
+ */
+import type { SpanRecord } from '../spans/index.ts';
+import type { ChatContentPart, ChatMessage, ChatToolCall, ChatToolDefinition, JsonValue } from './chat-message.ts';
+import type { LlmCallRecord } from './span-mapping.ts';
+import {
+  groupIndexed,
+  isRecord,
+  parseRecord,
+  readCount,
+  readName,
+  readString,
+  readText,
+  toJsonValue,
+  type LooseRecord,
+} from './attribute-values.ts';
+import { contentFromParts, flattenedContent, makeImagePart, makeToolCall, toolDefinition } from './chat-message-builders.ts';
+import {
+  LLM_INPUT_MESSAGES,
+  LLM_INVOCATION_PARAMETERS,
+  LLM_MODEL_NAME,
+  LLM_OUTPUT_MESSAGES,
+  LLM_PROVIDER,
+  LLM_SYSTEM,
+  LLM_TOKEN_COUNT_COMPLETION,
+  LLM_TOKEN_COUNT_PROMPT,
+  LLM_TOKEN_COUNT_TOTAL,
+  LLM_TOOLS,
+  OPENINFERENCE_SPAN_KIND,
+} from './semantic-conventions.ts';
+
+/**
+ * The LLM call a span records in the OpenInference conventions, or `null` when it is not an LLM
+ * span (an `openinference.span.kind` other than `LLM`, or no message, model or token count).
+ */
+export function readOpenInferenceCall(span: SpanRecord): LlmCallRecord | null {
+  const attributes = span.attributes as LooseRecord;
+  const kind = readString(attributes[OPENINFERENCE_SPAN_KIND]);
+  if (kind !== null && kind.toUpperCase() !== 'LLM') return null;
+
+  const inputMessages: ChatMessage[] = [];
+  for (const group of groupIndexed(attributes, `${LLM_INPUT_MESSAGES}.`)) pushMessage(inputMessages, group, 'user');
+  const outputMessages: ChatMessage[] = [];
+  for (const group of groupIndexed(attributes, `${LLM_OUTPUT_MESSAGES}.`)) pushMessage(outputMessages, group, 'assistant');
+  const model = readString(attributes[LLM_MODEL_NAME]);
+  const inputTokens = readCount(attributes[LLM_TOKEN_COUNT_PROMPT]);
+  const outputTokens = readCount(attributes[LLM_TOKEN_COUNT_COMPLETION]);
+  if (
+    kind === null &&
+    inputMessages.length === 0 &&
+    outputMessages.length === 0 &&
+    model === null &&
+    inputTokens === null &&
+    outputTokens === null
+  ) {
+    return null;
+  }
+  const givenTotal = readCount(attributes[LLM_TOKEN_COUNT_TOTAL]);
+  return {
+    convention: 'openinference',
+    model,
+    requestModel: model,
+    responseModel: null,
+    provider: readString(attributes[LLM_PROVIDER]) ?? readString(attributes[LLM_SYSTEM]),
+    responseId: null,
+    inputMessages,
+    outputMessages,
+    inputTokens,
+    outputTokens,
+    totalTokens: givenTotal ?? (inputTokens !== null && outputTokens !== null ? inputTokens + outputTokens : null),
+    finishReasons: [],
+    requestParameters: readInvocationParameters(attributes[LLM_INVOCATION_PARAMETERS]),
+    tools: readTools(attributes),
+  };
+}
+
+function readInvocationParameters(raw: unknown): Record<string, JsonValue> {
+  const record = parseRecord(raw);
+  if (record === null) return {};
+  const parameters: Record<string, JsonValue> = {};
+  for (const key of Object.keys(record)) {
+    // The tools are recorded apart (`llm.tools`); the messages are the messages.
+    if (key === 'tools' || key === 'messages' || key === 'functions') continue;
+    parameters[key] = toJsonValue(record[key]);
+  }
+  return parameters;
+}
+
+function readTools(attributes: LooseRecord): ChatToolDefinition[] {
+  const tools: ChatToolDefinition[] = [];
+  for (const group of groupIndexed(attributes, `${LLM_TOOLS}.`)) {
+    const tool = toolDefinition(group['tool.json_schema'] ?? group['tool.json'] ?? group);
+    if (tool !== null) tools.push(tool);
+  }
+  return tools;
+}
+
+/** One `message.*` group. */
+function pushMessage(messages: ChatMessage[], group: LooseRecord, defaultRole: string): void {
+  const role = readName(group['message.role']) ?? defaultRole;
+  let content: ChatMessage['content'] = null;
+  const contents = groupIndexed(group, 'message.contents.');
+  if (contents.length > 0) {
+    const parts: ChatContentPart[] = [];
+    for (const item of contents) {
+      const part = contentPart(item);
+      if (part !== null) parts.push(part);
+    }
+    content = contentFromParts(parts);
+  } else if (group['message.content'] !== undefined) {
+    content = flattenedContent(group['message.content']);
+  }
+  const toolCalls: ChatToolCall[] = [];
+  for (const call of groupIndexed(group, 'message.tool_calls.')) {
+    toolCalls.push(
+      makeToolCall(call['tool_call.id'], call['tool_call.function.name'], call['tool_call.function.arguments']),
+    );
+  }
+  const functionName = group['message.function_call_name'];
+  if (functionName !== undefined) {
+    toolCalls.push(makeToolCall(null, functionName, group['message.function_call_arguments_json']));
+  }
+  if (content === null && toolCalls.length === 0 && group['message.content'] === undefined) {
+    if (readName(group['message.role']) === null) return;
+  }
+  const message: ChatMessage = { role, content };
+  const name = readString(group['message.name']);
+  if (name !== null) message.name = name;
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const toolCallId = readString(group['message.tool_call_id']);
+  if (toolCallId !== null || role === 'tool') message.tool_call_id = toolCallId ?? '';
+  messages.push(message);
+}
+
+/** One `message_content.*` group: `type` `text` (`text`) or `image` (`image.image.url`). */
+function contentPart(item: LooseRecord): ChatContentPart | null {
+  const type = readString(item['message_content.type']);
+  const text = readText(item['message_content.text']);
+  const imageUrl = item['message_content.image.image.url'] ?? imageUrlOf(item['message_content.image']);
+  if ((type === 'image' || type === null) && imageUrl !== undefined && imageUrl !== null) {
+    return makeImagePart(imageUrl, null);
+  }
+  if (text !== null) return { type: 'text', text };
+  return null;
+}
+
+function imageUrlOf(image: unknown): unknown {
+  if (!isRecord(image)) return undefined;
+  if (isRecord(image.image)) return image.image.url;
+  return image['image.url'] ?? image.url;
+}
