@@ -1,0 +1,84 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { migrate } from './migrations.ts';
+
+/** Options of {@link Database.open}. */
+export interface DatabaseOptions {
+  /** The DuckDB file, or `:memory:`. */
+  path: string;
+  /**
+   * Open the file read-only (no migrations run; fails if another process holds it for writing).
+   * @default false
+   */
+  readOnly?: boolean;
+}
+
+/**
+ * One DuckDB database: the file, the instance and the schema. The collector is its only writer;
+ * every component that needs a connection asks this object for one.
+ */
+export class Database {
+  readonly path: string;
+  readonly readOnly: boolean;
+  readonly #instance: DuckDBInstance;
+  readonly #connections = new Set<DuckDBConnection>();
+  #closed = false;
+
+  private constructor(path: string, readOnly: boolean, instance: DuckDBInstance) {
+    this.path = path;
+    this.readOnly = readOnly;
+    this.#instance = instance;
+  }
+
+  /** Opens (creating when writable and missing) the database and brings its schema up to date. */
+  static async open(options: DatabaseOptions): Promise<Database> {
+    const readOnly = options.readOnly ?? false;
+    const config: Record<string, string> = {
+      // Nothing may be downloaded here: json and parquet are built in, everything else is off.
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    };
+    if (readOnly) config.access_mode = 'READ_ONLY';
+    const instance = await DuckDBInstance.create(options.path, config);
+    const database = new Database(options.path, readOnly, instance);
+    if (!readOnly) {
+      const connection = await database.connect();
+      try {
+        await migrate(connection);
+      } finally {
+        database.release(connection);
+      }
+    }
+    return database;
+  }
+
+  /** A new connection; give it back with {@link release} (or it is closed with the database). */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.#closed) throw new Error(`Database ${this.path} is closed`);
+    const connection = await this.#instance.connect();
+    this.#connections.add(connection);
+    return connection;
+  }
+
+  /** Closes a connection obtained from {@link connect}. */
+  release(connection: DuckDBConnection): void {
+    if (this.#connections.delete(connection)) connection.closeSync();
+  }
+
+  /** Checkpoints (when writable) and closes every connection and the instance. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (!this.readOnly) {
+      const connection = await this.connect();
+      try {
+        await connection.run('CHECKPOINT');
+      } catch {
+        // A failed checkpoint loses nothing: the WAL is replayed at the next open.
+      }
+    }
+    this.#closed = true;
+    for (const connection of this.#connections) connection.closeSync();
+    this.#connections.clear();
+    this.#instance.closeSync();
+  }
+}

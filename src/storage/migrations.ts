@@ -1,0 +1,121 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/** One schema change. Versions are applied in order, each in its own transaction. */
+interface Migration {
+  version: number;
+  description: string;
+  statements: readonly string[];
+}
+
+/**
+ * The schema's history. Never edit an applied migration: add a new one. The collector brings any
+ * older file up to the last version at start-up.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'spans, reward and LLM-call records, and the rewards and llm_calls views',
+    statements: [
+      `CREATE TABLE spans (
+        trace_id VARCHAR NOT NULL,
+        span_id VARCHAR NOT NULL,
+        parent_span_id VARCHAR,
+        trace_state VARCHAR,
+        name VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        start_time TIMESTAMP NOT NULL,
+        end_time TIMESTAMP NOT NULL,
+        start_time_unix_nano BIGINT NOT NULL,
+        end_time_unix_nano BIGINT NOT NULL,
+        status_code VARCHAR NOT NULL,
+        status_message VARCHAR,
+        attributes JSON NOT NULL,
+        resource JSON NOT NULL,
+        scope_name VARCHAR,
+        scope_version VARCHAR,
+        service_name VARCHAR,
+        rollout_id VARCHAR,
+        attempt_id VARCHAR,
+        sequence_id BIGINT,
+        events JSON NOT NULL,
+        links JSON NOT NULL,
+        flags INTEGER NOT NULL,
+        dropped_attributes_count INTEGER NOT NULL,
+        dropped_events_count INTEGER NOT NULL,
+        dropped_links_count INTEGER NOT NULL,
+        received_at TIMESTAMP NOT NULL
+      )`,
+      `CREATE TABLE span_rewards (
+        trace_id VARCHAR NOT NULL,
+        span_id VARCHAR NOT NULL,
+        rollout_id VARCHAR,
+        attempt_id VARCHAR,
+        reward_index INTEGER NOT NULL,
+        name VARCHAR NOT NULL,
+        value DOUBLE NOT NULL,
+        is_primary BOOLEAN NOT NULL,
+        time TIMESTAMP NOT NULL
+      )`,
+      `CREATE TABLE span_llm_calls (
+        trace_id VARCHAR NOT NULL,
+        span_id VARCHAR NOT NULL,
+        rollout_id VARCHAR,
+        attempt_id VARCHAR,
+        sequence_id BIGINT,
+        convention VARCHAR NOT NULL,
+        model VARCHAR,
+        input_messages JSON NOT NULL,
+        output_messages JSON NOT NULL,
+        input_tokens BIGINT,
+        output_tokens BIGINT,
+        details JSON NOT NULL,
+        start_time TIMESTAMP NOT NULL,
+        end_time TIMESTAMP NOT NULL
+      )`,
+      `CREATE VIEW rewards AS
+        SELECT rollout_id, attempt_id, span_id, trace_id, name, value, is_primary, reward_index, time
+        FROM span_rewards`,
+      `CREATE VIEW llm_calls AS
+        SELECT rollout_id, attempt_id, span_id, trace_id, sequence_id, model, input_messages,
+               output_messages, input_tokens, output_tokens, convention, details, start_time, end_time
+        FROM span_llm_calls`,
+    ],
+  },
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** Applies every migration the database has not seen yet; returns the versions applied. */
+export async function migrate(connection: DuckDBConnection): Promise<number[]> {
+  await connection.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    description VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+  )`);
+  const reader = await connection.runAndReadAll('SELECT coalesce(max(version), 0) FROM schema_migrations');
+  const current = Number(reader.getRows()[0][0]);
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `The database has schema version ${current}, newer than this build's ${SCHEMA_VERSION}: upgrade agentlightning-ts`,
+    );
+  }
+  const applied: number[] = [];
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      for (const statement of migration.statements) await connection.run(statement);
+      await connection.run('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
+        migration.version,
+        migration.description,
+      ]);
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK');
+      throw error;
+    }
+    applied.push(migration.version);
+  }
+  return applied;
+}

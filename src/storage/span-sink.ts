@@ -1,0 +1,28 @@
+import type { SpanMapping } from '../semconv/index.ts';
+import type { SpanRecord } from '../spans/index.ts';
+
+/** A decoded span together with what the convention mapper read from it. */
+export interface MappedSpan {
+  span: SpanRecord;
+  mapping: SpanMapping;
+}
+
+/** The outcome of {@link SpanSink.write}: expected outcomes are data, not exceptions. */
+export type SinkWriteResult =
+  | { kind: 'written' }
+  /** The write queue is full: nothing was written; try again after the delay. */
+  | { kind: 'overloaded'; retryAfterMillis: number };
+
+/** Where ingested spans go. */
+export interface SpanSink {
+  /**
+   * Stores the spans. Resolves `written` only once they are durable (committed), or
+   * `overloaded` at once when the sink cannot take more now. Rejects when storage fails; then
+   * nothing of this call was stored.
+   */
+  write(spans: readonly MappedSpan[]): Promise<SinkWriteResult>;
+  /** Resolves when everything accepted so far is durable. */
+  flush(): Promise<void>;
+  /** Flushes, then releases the sink's resources. Idempotent. */
+  close(): Promise<void>;
+}
