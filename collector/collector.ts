@@ -1,0 +1,147 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AglError, UnauthorizedError } from '../src/errors/index.ts';
+import { TraceIngestor } from '../src/ingest/index.ts';
+import { createLogger } from '../src/logging/index.ts';
+import type { Logger } from '../src/logging/index.ts';
+import { Database, DuckDBSpanSink } from '../src/storage/index.ts';
+import { sendError, sendJson } from './http/respond.ts';
+import { Router } from './http/router.ts';
+import { otlpTracesHandler } from './routes/otlp-traces.ts';
+import { sqlHandler } from './routes/sql.ts';
+
+/** Options of {@link Collector.start}. */
+export interface CollectorOptions {
+  /**
+   * The DuckDB file (created when missing), or `:memory:`.
+   * @default './agl.duckdb'
+   */
+  dbPath?: string;
+  /**
+   * The interface to bind.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * The HTTP port for OTLP, the store API and the dashboard; 0 picks a free one.
+   * @default 4318
+   */
+  port?: number;
+  /** When set, OTLP and the API require `Authorization: Bearer <token>`. */
+  token?: string;
+  /**
+   * The largest OTLP body, counted after decompression.
+   * @default 20 MiB
+   */
+  maxBodyBytes?: number;
+  /**
+   * Bytes of OTLP bodies being read and decoded at once before new requests get 503.
+   * @default 256 MiB
+   */
+  maxInFlightBytes?: number;
+  /**
+   * Spans waiting for their commit before new requests get 503.
+   * @default 262144
+   */
+  maxQueuedSpans?: number;
+  /** Where log lines go. @default a stderr logger at `info` */
+  logger?: Logger;
+}
+
+/**
+ * The collector: one HTTP server (OTLP/HTTP receiver, store API, SQL, dashboard) and the one
+ * process that writes the DuckDB file.
+ */
+export class Collector {
+  /** The base URL, e.g. `http://127.0.0.1:4318`. */
+  readonly url: string;
+  readonly database: Database;
+  readonly #server: Server;
+  readonly #sink: DuckDBSpanSink;
+  readonly #logger: Logger;
+  #closing: Promise<void> | null = null;
+
+  private constructor(url: string, database: Database, server: Server, sink: DuckDBSpanSink, logger: Logger) {
+    this.url = url;
+    this.database = database;
+    this.#server = server;
+    this.#sink = sink;
+    this.#logger = logger;
+  }
+
+  /** Opens the database and starts listening. */
+  static async start(options: CollectorOptions = {}): Promise<Collector> {
+    const logger = options.logger ?? createLogger('info');
+    const port = options.port ?? 4318;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new RangeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${port}\``);
+    }
+    const host = options.host ?? '127.0.0.1';
+    const database = await Database.open({ path: options.dbPath ?? './agl.duckdb' });
+    const sink = await DuckDBSpanSink.open(database, { maxQueuedSpans: options.maxQueuedSpans });
+    const ingestor = new TraceIngestor({
+      sink,
+      onStorageError: (error) => logger.error('Storing spans failed', error),
+    });
+
+    const router = new Router()
+      .on('GET', '/v1/agl/health', ({ response }) => sendJson(response, 200, { status: 'ok' }))
+      .on(
+        'POST',
+        '/v1/traces',
+        otlpTracesHandler({
+          ingestor,
+          maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
+          maxInFlightBytes: options.maxInFlightBytes ?? 256 * 1024 * 1024,
+        }),
+      )
+      .on('POST', '/v1/agl/sql', sqlHandler(database));
+
+    const expectedAuthorization = options.token ? `Bearer ${options.token}` : null;
+    const server = createServer(async (request, response) => {
+      try {
+        const url = new URL(request.url ?? '/', 'http://collector');
+        const { handler, params } = router.resolve(request.method ?? 'GET', url.pathname);
+        if (expectedAuthorization && url.pathname !== '/v1/agl/health' && request.headers.authorization !== expectedAuthorization) {
+          request.resume();
+          throw new UnauthorizedError('Missing or wrong `Authorization: Bearer <token>`');
+        }
+        await handler({ request, response, url, params });
+      } catch (error) {
+        if (!(error instanceof AglError)) logger.error(`${request.method} ${request.url} failed`, error);
+        sendError(response, error);
+      }
+    });
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return new Collector(`http://${shownHost}:${address.port}`, database, server, sink, logger);
+  }
+
+  /**
+   * Stops taking requests, lets the ones under way finish, makes every accepted span durable and
+   * closes the database. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      this.#server.closeIdleConnections();
+      // Requests under way get time to finish; a client that keeps a connection open does not.
+      const force = setTimeout(() => this.#server.closeAllConnections(), 10_000);
+      await closed;
+      clearTimeout(force);
+      await this.#sink.close();
+      await this.database.close();
+      this.#logger.debug('Collector closed');
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../src/errors/index.ts';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Options of {@link readRequestBody}. */
+export interface ReadBodyOptions {
+  /** The largest body accepted, counted after decompression. */
+  maxBytes: number;
+}
+
+/**
+ * Reads the whole body, inflating `Content-Encoding: gzip`. The limit applies both to the bytes on
+ * the wire and to the inflated size; inflation stops as soon as the limit is passed, so a
+ * decompression bomb costs at most `maxBytes` of memory. Inflation runs on libuv's thread pool.
+ */
+export async function readRequestBody(request: IncomingMessage, options: ReadBodyOptions): Promise<Buffer> {
+  const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    throw new UnsupportedMediaTypeError(`Unsupported Content-Encoding \`${encoding}\`: use gzip or none`);
+  }
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > options.maxBytes) {
+    throw new PayloadTooLargeError(`The body (${declared} bytes) exceeds the limit of ${options.maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > options.maxBytes) {
+      throw new PayloadTooLargeError(`The body exceeds the limit of ${options.maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+  if (encoding === 'identity') return raw;
+  try {
+    return await gunzipAsync(raw, { maxOutputLength: options.maxBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PayloadTooLargeError(`The inflated body exceeds the limit of ${options.maxBytes} bytes`);
+    }
+    throw new InvalidRequestError(`The gzip body cannot be inflated: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The media type of a `Content-Type` header, lowercased and without parameters. */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';', 1)[0].trim().toLowerCase();
+}

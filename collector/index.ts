@@ -1,0 +1,2 @@
+export { Collector } from './collector.ts';
+export type { CollectorOptions } from './collector.ts';

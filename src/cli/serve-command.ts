@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { Collector } from '../../collector/index.ts';
+import { createLogger, parseLogLevel } from '../logging/index.ts';
+import { UsageError } from './sql-command.ts';
+
+export const SERVE_USAGE = `Usage: agl serve [--db agl.duckdb] [--port 4318] [--host 127.0.0.1] [--token T] [--log-level info]
+
+Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-only SQL on
+/v1/agl/sql, all on one port, writing to one DuckDB file.
+  --db PATH         the DuckDB file (default ./agl.duckdb, env AGL_DB)
+  --port N          the HTTP port (default 4318)
+  --host ADDR       the interface to bind (default 127.0.0.1)
+  --token T         require Authorization: Bearer T on OTLP and the API (env AGL_TOKEN)
+  --max-body-mib N  the largest OTLP body after decompression (default 20)
+  --log-level L     debug, info, warn, error or silent (default info)`;
+
+/** `agl serve`: runs until SIGINT or SIGTERM, then shuts down gracefully. */
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      db: { type: 'string' },
+      port: { type: 'string', default: '4318' },
+      host: { type: 'string', default: '127.0.0.1' },
+      token: { type: 'string' },
+      'max-body-mib': { type: 'string', default: '20' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535, got \`${values.port}\``);
+  const maxBodyMib = Number(values['max-body-mib']);
+  if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib must be a positive number, got \`${values['max-body-mib']}\``);
+  let logger;
+  try {
+    logger = createLogger(parseLogLevel(values['log-level'] ?? 'info'));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const dbPath = values.db ?? process.env.AGL_DB ?? './agl.duckdb';
+  const collector = await Collector.start({
+    dbPath,
+    port,
+    host: values.host,
+    token: values.token ?? process.env.AGL_TOKEN,
+    maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
+    logger,
+  });
+  // The start-up line: scripts and tests read the URL from it.
+  process.stdout.write(`agl collector listening on ${collector.url} (database ${dbPath})\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(`${signal} received: finishing requests under way, flushing and closing the database`);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await collector.close();
+  logger.info('Collector stopped');
+  return 0;
+}

@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { Database, runReadOnlyQuery } from '../storage/index.ts';
+import type { QueryResult } from '../storage/index.ts';
+import { formatQueryResult } from './format-table.ts';
+import type { OutputFormat } from './format-table.ts';
+
+const DEFAULT_SERVER = 'http://127.0.0.1:4318';
+
+export const SQL_USAGE = `Usage: agl sql "<query>" [--db PATH | --server URL] [--format table|json|csv] [--max-rows N]
+
+Runs one read-only SQL statement over the span tables (spans, rewards, llm_calls, ...).
+  --server URL   ask a running collector (default: ${DEFAULT_SERVER} when it answers; env AGL_SERVER)
+  --db PATH      open the DuckDB file read-only instead (it must not be held by a running collector)
+  --token T      bearer token for a collector started with --token (env AGL_TOKEN)
+  --format F     table (default), json or csv
+  --max-rows N   at most N rows (default 10000)`;
+
+/** `agl sql`: returns the exit code. */
+export async function sqlCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      server: { type: 'string' },
+      token: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      'max-rows': { type: 'string', default: '10000' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${SQL_USAGE}\n`);
+    return 0;
+  }
+  const query = positionals.join(' ').trim();
+  if (!query) throw new UsageError('agl sql needs a query');
+  const format = values.format as OutputFormat;
+  if (!['table', 'json', 'csv'].includes(format)) throw new UsageError(`--format must be table, json or csv, got \`${format}\``);
+  const maxRows = Number(values['max-rows']);
+  if (!Number.isInteger(maxRows) || maxRows < 1) throw new UsageError(`--max-rows must be an integer ≥ 1, got \`${values['max-rows']}\``);
+  if (values.db && values.server) throw new UsageError('Give either --db or --server, not both');
+
+  const token = values.token ?? process.env.AGL_TOKEN;
+  let result: QueryResult;
+  const server = values.server ?? process.env.AGL_SERVER;
+  if (server) {
+    result = await queryServer(server, query, maxRows, token);
+  } else if (values.db) {
+    result = await queryFile(values.db, query, maxRows);
+  } else if (await serverAnswers(DEFAULT_SERVER)) {
+    result = await queryServer(DEFAULT_SERVER, query, maxRows, token);
+  } else {
+    result = await queryFile('./agl.duckdb', query, maxRows);
+  }
+  process.stdout.write(formatQueryResult(result, format));
+  return 0;
+}
+
+/** A mistake in the command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+async function queryServer(server: string, query: string, maxRows: number, token: string | undefined): Promise<QueryResult> {
+  const url = new URL('/v1/agl/sql', server);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, max_rows: maxRows }),
+    });
+  } catch (error) {
+    throw new Error(`Cannot reach the collector at ${server}: ${(error as Error).message}`);
+  }
+  const body = (await response.json().catch(() => null)) as { detail?: string } | null;
+  if (!response.ok) throw new Error(`The collector refused the query (${response.status}): ${body?.detail ?? response.statusText}`);
+  return body as unknown as QueryResult;
+}
+
+async function queryFile(path: string, query: string, maxRows: number): Promise<QueryResult> {
+  let database: Database;
+  try {
+    database = await Database.open({ path, readOnly: true });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/lock/i.test(message)) {
+      throw new Error(`${path} is held by a running collector: query it with --server URL instead`);
+    }
+    throw new Error(`Cannot open ${path} read-only: ${message}`);
+  }
+  try {
+    return await runReadOnlyQuery(database, query, { maxRows });
+  } finally {
+    await database.close();
+  }
+}
+
+async function serverAnswers(server: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/v1/agl/health', server), { signal: AbortSignal.timeout(500) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
