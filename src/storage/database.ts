@@ -37,6 +37,9 @@ export class Database {
       // Nothing may be downloaded here: json and parquet are built in, everything else is off.
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
+      // Checkpoints rewrite the last, partly filled row group; fewer, larger ones cost far less
+      // (16 MB, DuckDB's default, made ingest 2x slower here). The WAL is durable either way.
+      checkpoint_threshold: '256MB',
     };
     if (readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(options.path, config);

@@ -23,10 +23,12 @@ const MIGRATIONS: readonly Migration[] = [
         trace_state VARCHAR,
         name VARCHAR NOT NULL,
         kind VARCHAR NOT NULL,
-        start_time TIMESTAMP NOT NULL,
-        end_time TIMESTAMP NOT NULL,
         start_time_unix_nano BIGINT NOT NULL,
         end_time_unix_nano BIGINT NOT NULL,
+        -- Derived from the exact nanoseconds (virtual: computed when read, never stored twice).
+        start_time TIMESTAMP GENERATED ALWAYS AS (make_timestamp(start_time_unix_nano // 1000)) VIRTUAL,
+        end_time TIMESTAMP GENERATED ALWAYS AS (make_timestamp(end_time_unix_nano // 1000)) VIRTUAL,
+        duration_ms DOUBLE GENERATED ALWAYS AS ((end_time_unix_nano - start_time_unix_nano) / 1e6) VIRTUAL,
         status_code VARCHAR NOT NULL,
         status_message VARCHAR,
         attributes JSON NOT NULL,
@@ -54,7 +56,8 @@ const MIGRATIONS: readonly Migration[] = [
         name VARCHAR NOT NULL,
         value DOUBLE NOT NULL,
         is_primary BOOLEAN NOT NULL,
-        time TIMESTAMP NOT NULL
+        time_unix_nano BIGINT NOT NULL,
+        time TIMESTAMP GENERATED ALWAYS AS (make_timestamp(time_unix_nano // 1000)) VIRTUAL
       )`,
       `CREATE TABLE span_llm_calls (
         trace_id VARCHAR NOT NULL,
@@ -69,15 +72,18 @@ const MIGRATIONS: readonly Migration[] = [
         input_tokens BIGINT,
         output_tokens BIGINT,
         details JSON NOT NULL,
-        start_time TIMESTAMP NOT NULL,
-        end_time TIMESTAMP NOT NULL
+        start_time_unix_nano BIGINT NOT NULL,
+        end_time_unix_nano BIGINT NOT NULL,
+        start_time TIMESTAMP GENERATED ALWAYS AS (make_timestamp(start_time_unix_nano // 1000)) VIRTUAL,
+        end_time TIMESTAMP GENERATED ALWAYS AS (make_timestamp(end_time_unix_nano // 1000)) VIRTUAL
       )`,
       `CREATE VIEW rewards AS
         SELECT rollout_id, attempt_id, span_id, trace_id, name, value, is_primary, reward_index, time
         FROM span_rewards`,
       `CREATE VIEW llm_calls AS
         SELECT rollout_id, attempt_id, span_id, trace_id, sequence_id, model, input_messages,
-               output_messages, input_tokens, output_tokens, convention, details, start_time, end_time
+               output_messages, input_tokens, output_tokens, convention, details, start_time, end_time,
+               (end_time_unix_nano - start_time_unix_nano) / 1e6 AS duration_ms
         FROM span_llm_calls`,
     ],
   },

@@ -1,5 +1,6 @@
 import type { SpanMapping } from '../semconv/index.ts';
 import type { SpanRecord } from '../spans/index.ts';
+import type { SpanRows } from './span-rows.ts';
 
 /** A decoded span together with what the convention mapper read from it. */
 export interface MappedSpan {
@@ -16,11 +17,11 @@ export type SinkWriteResult =
 /** Where ingested spans go. */
 export interface SpanSink {
   /**
-   * Stores the spans. Resolves `written` only once they are durable (committed), or
+   * Stores the rows of some spans (see `toSpanRows`). Resolves `written` only once they are durable (committed), or
    * `overloaded` at once when the sink cannot take more now. Rejects when storage fails; then
    * nothing of this call was stored.
    */
-  write(spans: readonly MappedSpan[]): Promise<SinkWriteResult>;
+  write(rows: SpanRows): Promise<SinkWriteResult>;
   /** Resolves when everything accepted so far is durable. */
   flush(): Promise<void>;
   /** Flushes, then releases the sink's resources. Idempotent. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { mapSpan } from '../../src/semconv/index.ts';
-import { Database, DuckDBSpanSink, SCHEMA_VERSION, runReadOnlyQuery, valueToJson } from '../../src/storage/index.ts';
+import { Database, DuckDBSpanSink, SCHEMA_VERSION, runReadOnlyQuery, toSpanRows, valueToJson } from '../../src/storage/index.ts';
 import type { MappedSpan } from '../../src/storage/index.ts';
 import type { SpanRecord } from '../../src/spans/index.ts';
 import { makeSpan } from '../helpers/span-factory.ts';
@@ -66,7 +66,7 @@ describe('DuckDBSpanSink', () => {
       links: [{ traceId: 'bb'.repeat(16), spanId: 'cc'.repeat(8), traceState: 'a=b', attributes: {}, droppedAttributesCount: 0, flags: 1 }],
       resource: { 'service.name': 'svc', 'agentlightning.rollout_id': 'ro-1', 'agentlightning.attempt_id': 'at-1' },
     });
-    const result = await sink.write([mapped(span)]);
+    const result = await sink.write(toSpanRows([mapped(span)]));
     assert.deepEqual(result, { kind: 'written' });
     const rows = await runReadOnlyQuery(
       database,
@@ -98,7 +98,7 @@ describe('DuckDBSpanSink', () => {
   it('commits concurrent writes together and loses none', async () => {
     const database = await Database.open({ path: join(tempDir(), 'g.duckdb') });
     const sink = await DuckDBSpanSink.open(database);
-    const writes = Array.from({ length: 50 }, () => sink.write(Array.from({ length: 20 }, () => mapped(makeSpan()))));
+    const writes = Array.from({ length: 50 }, () => sink.write(toSpanRows(Array.from({ length: 20 }, () => mapped(makeSpan())))));
     const results = await Promise.all(writes);
     assert.ok(results.every((result) => result.kind === 'written'));
     assert.equal(await count(database, 'spans'), 1000);
@@ -109,8 +109,8 @@ describe('DuckDBSpanSink', () => {
   it('refuses writes beyond its queue bound without storing them', async () => {
     const database = await Database.open({ path: join(tempDir(), 'q.duckdb') });
     const sink = await DuckDBSpanSink.open(database, { maxQueuedSpans: 10, retryAfterMillis: 2000 });
-    const first = sink.write(Array.from({ length: 8 }, () => mapped(makeSpan())));
-    const second = await sink.write(Array.from({ length: 5 }, () => mapped(makeSpan())));
+    const first = sink.write(toSpanRows(Array.from({ length: 8 }, () => mapped(makeSpan()))));
+    const second = await sink.write(toSpanRows(Array.from({ length: 5 }, () => mapped(makeSpan()))));
     assert.deepEqual(second, { kind: 'overloaded', retryAfterMillis: 2000 });
     assert.deepEqual(await first, { kind: 'written' });
     assert.equal(await count(database, 'spans'), 8);
@@ -121,15 +121,15 @@ describe('DuckDBSpanSink', () => {
   it('fails only the bad write of a group commit and stores nothing of it', async () => {
     const database = await Database.open({ path: join(tempDir(), 'b.duckdb') });
     const sink = await DuckDBSpanSink.open(database);
-    const good1 = sink.write([mapped(makeSpan()), mapped(makeSpan())]);
+    const good1 = sink.write(toSpanRows([mapped(makeSpan()), mapped(makeSpan())]));
     // A record that cannot be appended half-way through its row (a corrupt record).
-    const bad = sink.write([mapped(makeSpan()), mapped(makeSpan({ name: undefined as unknown as string }))]);
-    const good2 = sink.write([mapped(makeSpan())]);
+    const bad = sink.write(toSpanRows([mapped(makeSpan()), mapped(makeSpan({ name: undefined as unknown as string }))]));
+    const good2 = sink.write(toSpanRows([mapped(makeSpan())]));
     assert.deepEqual(await good1, { kind: 'written' });
     await assert.rejects(bad);
     assert.deepEqual(await good2, { kind: 'written' });
     assert.equal(await count(database, 'spans'), 3);
-    const afterwards = await sink.write([mapped(makeSpan())]);
+    const afterwards = await sink.write(toSpanRows([mapped(makeSpan())]));
     assert.deepEqual(afterwards, { kind: 'written' });
     assert.equal(await count(database, 'spans'), 4);
     await sink.close();
