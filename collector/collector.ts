@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import type { Logger } from '../src/logging/index.ts';
 import { Database, DuckDBSpanSink } from '../src/storage/index.ts';
 import { sendError, sendJson } from './http/respond.ts';
 import { Router } from './http/router.ts';
-import { otlpTracesHandler } from './routes/otlp-traces.ts';
+import { otlpTracesHandler, sendOtlpError } from './routes/otlp-traces.ts';
 import { sqlHandler } from './routes/sql.ts';
 
 /** Options of {@link Collector.start}. */
@@ -59,14 +60,23 @@ export class Collector {
   readonly database: Database;
   readonly #server: Server;
   readonly #sink: DuckDBSpanSink;
+  readonly #ingestor: TraceIngestor;
   readonly #logger: Logger;
   #closing: Promise<void> | null = null;
 
-  private constructor(url: string, database: Database, server: Server, sink: DuckDBSpanSink, logger: Logger) {
+  private constructor(
+    url: string,
+    database: Database,
+    server: Server,
+    sink: DuckDBSpanSink,
+    ingestor: TraceIngestor,
+    logger: Logger,
+  ) {
     this.url = url;
     this.database = database;
     this.#server = server;
     this.#sink = sink;
+    this.#ingestor = ingestor;
     this.#logger = logger;
   }
 
@@ -98,19 +108,22 @@ export class Collector {
       )
       .on('POST', '/v1/agl/sql', sqlHandler(database));
 
-    const expectedAuthorization = options.token ? `Bearer ${options.token}` : null;
+    const token = options.token ? Buffer.from(options.token) : null;
     const server = createServer(async (request, response) => {
+      let isOtlpExport = false;
       try {
         const url = new URL(request.url ?? '/', 'http://collector');
+        isOtlpExport = request.method === 'POST' && url.pathname === '/v1/traces';
         const { handler, params } = router.resolve(request.method ?? 'GET', url.pathname);
-        if (expectedAuthorization && url.pathname !== '/v1/agl/health' && request.headers.authorization !== expectedAuthorization) {
+        if (token && url.pathname !== '/v1/agl/health' && !hasBearerToken(request.headers.authorization, token)) {
           request.resume();
           throw new UnauthorizedError('Missing or wrong `Authorization: Bearer <token>`');
         }
         await handler({ request, response, url, params });
       } catch (error) {
         if (!(error instanceof AglError)) logger.error(`${request.method} ${request.url} failed`, error);
-        sendError(response, error);
+        if (isOtlpExport) sendOtlpError(request, response, error);
+        else sendError(response, error);
       }
     });
     server.keepAliveTimeout = 65_000;
@@ -123,7 +136,7 @@ export class Collector {
     });
     const address = server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return new Collector(`http://${shownHost}:${address.port}`, database, server, sink, logger);
+    return new Collector(`http://${shownHost}:${address.port}`, database, server, sink, ingestor, logger);
   }
 
   /**
@@ -134,14 +147,31 @@ export class Collector {
     this.#closing ??= (async () => {
       const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       this.#server.closeIdleConnections();
+      // server.close() closes only the connections idle at that moment: a keep-alive connection
+      // whose request was under way would stay open until the client drops it (an exporter keeps
+      // it for up to keepAliveTimeout). Close each one as soon as its answer is out.
+      const idle = setInterval(() => this.#server.closeIdleConnections(), 20);
       // Requests under way get time to finish; a client that keeps a connection open does not.
       const force = setTimeout(() => this.#server.closeAllConnections(), 10_000);
       await closed;
+      clearInterval(idle);
       clearTimeout(force);
+      await this.#ingestor.close();
       await this.#sink.close();
       await this.database.close();
       this.#logger.debug('Collector closed');
     })();
     return this.#closing;
   }
+}
+
+/**
+ * Whether an `Authorization` header carries `Bearer <token>`. The scheme is case-insensitive
+ * (RFC 9110 §11.1); the token is compared in constant time.
+ */
+function hasBearerToken(header: string | undefined, token: Buffer): boolean {
+  const match = /^bearer +(.+)$/i.exec(header?.trim() ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1]);
+  return given.length === token.length && timingSafeEqual(given, token);
 }

@@ -1,16 +1,17 @@
-import { decodeTracesJson, decodeTracesProtobuf } from '../otlp/index.ts';
-import { mapSpan } from '../semconv/index.ts';
-import type { DecodedTraces } from '../spans/index.ts';
-import type { MappedSpan, SpanSink } from '../storage/index.ts';
+import type { SpanSink } from '../storage/index.ts';
+import type { DecodedRequest, OtlpEncoding } from './decode-request.ts';
+import { DecoderPool } from './decoder-pool.ts';
 import type { IngestResult } from './ingest-result.ts';
-
-/** The encodings an OTLP export request may come in. */
-export type OtlpEncoding = 'protobuf' | 'json';
 
 /** Options of {@link TraceIngestor}. */
 export interface TraceIngestorOptions {
-  /** Where mapped spans are written. */
+  /** Where the rows of ingested spans are written. */
   sink: SpanSink;
+  /**
+   * Decoder threads (see `DecoderPool`); 0 decodes on the calling thread.
+   * @default 1
+   */
+  decoderThreads?: number;
   /**
    * The delay suggested to clients when storage fails.
    * @default 1000
@@ -22,38 +23,34 @@ export interface TraceIngestorOptions {
 
 /**
  * Decode → map conventions → durable write: the path every OTLP request takes, whatever
- * transport brought it (HTTP, gRPC) and in the benchmark's in-process ceiling.
+ * transport brought it (HTTP, gRPC), and the benchmark's in-process ceiling.
  *
- * Decoding errors throw `InvalidRequestError` (the request is bad); everything else is an
- * {@link IngestResult}.
+ * A body that cannot be decoded throws `InvalidRequestError` (the request is bad); everything
+ * else is an {@link IngestResult}.
  */
 export class TraceIngestor {
   readonly #sink: SpanSink;
+  readonly #decoders: DecoderPool;
   readonly #retryAfterMillis: number;
   readonly #onStorageError: ((error: unknown) => void) | undefined;
 
   constructor(options: TraceIngestorOptions) {
     this.#sink = options.sink;
+    this.#decoders = new DecoderPool({ threads: options.decoderThreads });
     this.#retryAfterMillis = options.retryAfterMillis ?? 1000;
     this.#onStorageError = options.onStorageError;
   }
 
   /** Decodes and stores one `ExportTraceServiceRequest` body. */
   async ingest(body: Uint8Array, encoding: OtlpEncoding): Promise<IngestResult> {
-    const decoded = encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body);
-    return this.ingestDecoded(decoded);
+    return this.store(await this.#decoders.decode(body, encoding));
   }
 
-  /** Stores spans already decoded (e.g. by a transport that decodes on its own). */
-  async ingestDecoded(decoded: DecodedTraces): Promise<IngestResult> {
-    const mapped: MappedSpan[] = new Array(decoded.spans.length);
-    for (let index = 0; index < decoded.spans.length; index++) {
-      const span = decoded.spans[index];
-      mapped[index] = { span, mapping: mapSpan(span) };
-    }
+  /** Stores a request already decoded (see `decodeRequest` / `prepareDecoded`). */
+  async store(decoded: DecodedRequest): Promise<IngestResult> {
     let written;
     try {
-      written = await this.#sink.write(mapped);
+      written = await this.#sink.write(decoded.rows);
     } catch (error) {
       this.#onStorageError?.(error);
       return {
@@ -72,11 +69,16 @@ export class TraceIngestor {
     if (decoded.rejectedSpans > 0) {
       return {
         kind: 'partial',
-        acceptedSpans: mapped.length,
+        acceptedSpans: decoded.rows.spanCount,
         rejectedSpans: decoded.rejectedSpans,
         message: decoded.rejectionMessage,
       };
     }
-    return { kind: 'accepted', acceptedSpans: mapped.length };
+    return { kind: 'accepted', acceptedSpans: decoded.rows.spanCount };
+  }
+
+  /** Stops the decoder threads. Idempotent. */
+  close(): Promise<void> {
+    return this.#decoders.close();
   }
 }
