@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
-import { PayloadTooLargeError, RetryableError, UnsupportedMediaTypeError } from '../../src/errors/index.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AglError, PayloadTooLargeError, RetryableError, UnsupportedMediaTypeError } from '../../src/errors/index.ts';
 import type { OtlpEncoding, TraceIngestor } from '../../src/ingest/index.ts';
 import { encodeExportTraceServiceResponse, encodeRpcStatus } from '../../src/otlp/index.ts';
 import { mediaType, readRequestBody } from '../http/request-body.ts';
@@ -22,22 +22,19 @@ const CONTENT_TYPES: Record<OtlpEncoding, string> = {
 
 // google.rpc.Code values used in Status bodies.
 const RPC_INVALID_ARGUMENT = 3;
+const RPC_PERMISSION_DENIED = 7;
 const RPC_RESOURCE_EXHAUSTED = 8;
 const RPC_UNAVAILABLE = 14;
 const RPC_INTERNAL = 13;
+const RPC_UNAUTHENTICATED = 16;
 
 /** `POST /v1/traces`: OTLP/HTTP, protobuf or JSON, gzip or not; answers in the request's encoding. */
 export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
   let inFlightBytes = 0;
   return async ({ request, response }) => {
-    const type = mediaType(request.headers['content-type']);
-    const encoding: OtlpEncoding | null =
-      type === 'application/x-protobuf' || type === 'application/protobuf'
-        ? 'protobuf'
-        : type === 'application/json'
-          ? 'json'
-          : null;
+    const encoding = otlpEncoding(request);
     if (encoding === null) {
+      const type = mediaType(request.headers['content-type']);
       request.resume();
       const error = new UnsupportedMediaTypeError(
         `Unsupported Content-Type \`${type || '(none)'}\`: send application/x-protobuf or application/json`,
@@ -61,6 +58,9 @@ export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
         result.kind === 'partial' ? { rejectedSpans: result.rejectedSpans, errorMessage: result.message } : undefined;
       sendBody(response, 200, CONTENT_TYPES[encoding], encodeExportTraceServiceResponse(encoding, partial));
     } catch (error) {
+      // Unexpected failures go to the collector's error handler, which logs them (and still
+      // answers with a Status).
+      if (!(error instanceof AglError)) throw error;
       if (error instanceof PayloadTooLargeError) {
         // The rest of the body is not read: close the connection once the answer is out.
         response.setHeader('connection', 'close');
@@ -72,10 +72,37 @@ export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
   };
 }
 
+/** The OTLP encoding a request's `Content-Type` names, or `null` for any other type. */
+function otlpEncoding(request: IncomingMessage): OtlpEncoding | null {
+  const type = mediaType(request.headers['content-type']);
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  return type === 'application/json' ? 'json' : null;
+}
+
+/**
+ * Answers an error met before the OTLP handler ran (e.g. a missing token) as OTLP/HTTP wants every
+ * 4xx/5xx answer to an export: a `google.rpc.Status` body, in the request's encoding (JSON when
+ * the request named no OTLP type).
+ */
+export function sendOtlpError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  sendStatus(response, otlpEncoding(request) ?? 'json', error);
+}
+
 /** Answers an error with a `google.rpc.Status` body in the request's encoding. */
 function sendStatus(response: ServerResponse, encoding: OtlpEncoding, error: unknown): void {
   const { status, headers, message } = errorStatus(error);
-  const code =
-    status === 503 ? RPC_UNAVAILABLE : status === 429 || status === 413 ? RPC_RESOURCE_EXHAUSTED : status >= 500 ? RPC_INTERNAL : RPC_INVALID_ARGUMENT;
-  sendBody(response, status, CONTENT_TYPES[encoding], encodeRpcStatus(encoding, code, message), headers);
+  sendBody(response, status, CONTENT_TYPES[encoding], encodeRpcStatus(encoding, rpcCode(status), message), headers);
+}
+
+/** The `google.rpc.Code` for an HTTP status, as the OTLP/HTTP and gRPC status mappings pair them. */
+function rpcCode(status: number): number {
+  if (status === 401) return RPC_UNAUTHENTICATED;
+  if (status === 403) return RPC_PERMISSION_DENIED;
+  if (status === 413 || status === 429) return RPC_RESOURCE_EXHAUSTED;
+  if (status === 503) return RPC_UNAVAILABLE;
+  return status >= 500 ? RPC_INTERNAL : RPC_INVALID_ARGUMENT;
 }

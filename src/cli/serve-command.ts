@@ -32,8 +32,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535, got \`${values.port}\``);
+  // Digits only: Number('') is 0 (a random port) and Number('1e3') is 1000, neither of which was meant.
+  const port = /^\d{1,5}$/.test(values.port ?? '') ? Number(values.port) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be 0 to 65535, got \`${values.port}\``);
   const maxBodyMib = Number(values['max-body-mib']);
   if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib must be a positive number, got \`${values['max-body-mib']}\``);
   let logger;

@@ -43,7 +43,8 @@ export async function sqlCommand(args: string[]): Promise<number> {
 
   const token = values.token ?? process.env.AGL_TOKEN;
   let result: QueryResult;
-  const server = values.server ?? process.env.AGL_SERVER;
+  // An explicit --db beats AGL_SERVER from the environment.
+  const server = values.server ?? (values.db ? undefined : process.env.AGL_SERVER);
   if (server) {
     result = await queryServer(server, query, maxRows, token);
   } else if (values.db) {
