@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../src/errors/index.ts';
+import type { ByteBudget } from './byte-budget.ts';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -9,6 +10,19 @@ const gunzipAsync = promisify(gunzip);
 export interface ReadBodyOptions {
   /** The largest body accepted, counted after decompression. */
   maxBytes: number;
+  /**
+   * When given, every byte read and inflated is reserved from it as it arrives (a refused
+   * reservation is a 503). The caller releases `reservedBytes` of the result, or on failure
+   * the error's `reservedBytes`: see {@link readRequestBody}.
+   */
+  budget?: ByteBudget;
+}
+
+/** A body and the bytes of the budget it holds. */
+export interface RequestBody {
+  body: Buffer;
+  /** Bytes reserved from the budget for this body (raw and inflated): release them when done. */
+  reservedBytes: number;
 }
 
 /**
@@ -17,32 +31,56 @@ export interface ReadBodyOptions {
  * decompression bomb costs at most `maxBytes` of memory. Inflation runs on libuv's thread pool.
  */
 export async function readRequestBody(request: IncomingMessage, options: ReadBodyOptions): Promise<Buffer> {
-  const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (encoding !== 'identity' && encoding !== 'gzip') {
-    throw new UnsupportedMediaTypeError(`Unsupported Content-Encoding \`${encoding}\`: use gzip or none`);
-  }
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > options.maxBytes) {
-    throw new PayloadTooLargeError(`The body (${declared} bytes) exceeds the limit of ${options.maxBytes} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length > options.maxBytes) {
-      throw new PayloadTooLargeError(`The body exceeds the limit of ${options.maxBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
-  if (encoding === 'identity') return raw;
+  const { body } = await readRequestBodyWithin(request, options);
+  return body;
+}
+
+/**
+ * {@link readRequestBody}, reserving what it holds from `options.budget`. On failure the
+ * reservation is already released; on success the caller releases `reservedBytes`.
+ */
+export async function readRequestBodyWithin(request: IncomingMessage, options: ReadBodyOptions): Promise<RequestBody> {
+  const budget = options.budget;
+  let reserved = 0;
+  const reserve = (bytes: number) => {
+    budget?.reserve(bytes);
+    if (budget) reserved += bytes;
+  };
   try {
-    return await gunzipAsync(raw, { maxOutputLength: options.maxBytes });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new PayloadTooLargeError(`The inflated body exceeds the limit of ${options.maxBytes} bytes`);
+    const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip') {
+      throw new UnsupportedMediaTypeError(`Unsupported Content-Encoding \`${encoding}\`: use gzip or none`);
     }
-    throw new InvalidRequestError(`The gzip body cannot be inflated: ${(error as Error).message}`, { cause: error });
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > options.maxBytes) {
+      throw new PayloadTooLargeError(`The body (${declared} bytes) exceeds the limit of ${options.maxBytes} bytes`);
+    }
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      length += chunk.length;
+      if (length > options.maxBytes) {
+        throw new PayloadTooLargeError(`The body exceeds the limit of ${options.maxBytes} bytes`);
+      }
+      reserve(chunk.length);
+      chunks.push(chunk);
+    }
+    const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+    if (encoding === 'identity') return { body: raw, reservedBytes: reserved };
+    let inflated: Buffer;
+    try {
+      inflated = await gunzipAsync(raw, { maxOutputLength: options.maxBytes });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new PayloadTooLargeError(`The inflated body exceeds the limit of ${options.maxBytes} bytes`);
+      }
+      throw new InvalidRequestError(`The gzip body cannot be inflated: ${(error as Error).message}`, { cause: error });
+    }
+    reserve(inflated.length);
+    return { body: inflated, reservedBytes: reserved };
+  } catch (error) {
+    budget?.release(reserved);
+    throw error;
   }
 }
 

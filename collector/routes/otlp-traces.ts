@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AglError, PayloadTooLargeError, RetryableError, UnsupportedMediaTypeError } from '../../src/errors/index.ts';
 import type { OtlpEncoding, TraceIngestor } from '../../src/ingest/index.ts';
 import { encodeExportTraceServiceResponse, encodeRpcStatus } from '../../src/otlp/index.ts';
-import { mediaType, readRequestBody } from '../http/request-body.ts';
+import { ByteBudget } from '../http/byte-budget.ts';
+import { mediaType, readRequestBodyWithin } from '../http/request-body.ts';
 import { errorStatus, sendBody } from '../http/respond.ts';
 import type { RouteHandler } from '../http/router.ts';
 
@@ -30,7 +31,7 @@ const RPC_UNAUTHENTICATED = 16;
 
 /** `POST /v1/traces`: OTLP/HTTP, protobuf or JSON, gzip or not; answers in the request's encoding. */
 export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
-  let inFlightBytes = 0;
+  const budget = new ByteBudget(options.maxInFlightBytes);
   return async ({ request, response }) => {
     const encoding = otlpEncoding(request);
     if (encoding === null) {
@@ -41,15 +42,10 @@ export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
       );
       return sendStatus(response, 'json', error);
     }
-    const declared = Number(request.headers['content-length']) || 0;
-    if (declared > 0 && inFlightBytes > 0 && inFlightBytes + declared > options.maxInFlightBytes) {
-      request.resume();
-      const error = new RetryableError(503, 'The collector is overloaded (too many bytes in flight)', 1000);
-      return sendStatus(response, encoding, error);
-    }
-    inFlightBytes += declared;
+    let reservedBytes = 0;
     try {
-      const body = await readRequestBody(request, { maxBytes: options.maxBodyBytes });
+      let body;
+      ({ body, reservedBytes } = await readRequestBodyWithin(request, { maxBytes: options.maxBodyBytes, budget }));
       const result = await options.ingestor.ingest(body, encoding);
       if (result.kind === 'retryable') {
         return sendStatus(response, encoding, new RetryableError(503, result.message, result.retryAfterMillis));
@@ -61,13 +57,13 @@ export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
       // Unexpected failures go to the collector's error handler, which logs them (and still
       // answers with a Status).
       if (!(error instanceof AglError)) throw error;
-      if (error instanceof PayloadTooLargeError) {
+      if (error instanceof PayloadTooLargeError || error instanceof RetryableError) {
         // The rest of the body is not read: close the connection once the answer is out.
         response.setHeader('connection', 'close');
       }
       sendStatus(response, encoding, error);
     } finally {
-      inFlightBytes -= declared;
+      budget.release(reservedBytes);
     }
   };
 }
