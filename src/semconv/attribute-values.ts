@@ -172,3 +172,15 @@ export function indexedGroups(source: LooseRecord, prefix: string): Array<[numbe
 export function groupIndexed(source: LooseRecord, prefix: string): LooseRecord[] {
   return indexedGroups(source, prefix).map((entry) => entry[1]);
 }
+
+/** How a request parameter's value is read. */
+export type ParameterKind = 'number' | 'integer' | 'strings';
+
+/** A request parameter (temperature, max_tokens, stop…) read as `kind`, or `null` when unreadable. */
+export function readParameter(raw: unknown, kind: ParameterKind): number | string[] | null {
+  if (kind === 'strings') {
+    const list = readStringList(raw);
+    return list.length > 0 ? list : null;
+  }
+  return kind === 'integer' ? readInteger(raw) : readNumber(raw);
+}

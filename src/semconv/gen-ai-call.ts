@@ -21,7 +21,7 @@ import {
   parseStructured,
   readCount,
   readInteger,
-  readNumber,
+  readParameter,
   readName,
   readString,
   readStringList,
@@ -162,13 +162,8 @@ function readRequestParameters(attributes: LooseRecord): Record<string, JsonValu
   for (const [attribute, name, kind] of REQUEST_PARAMETERS) {
     const raw = attributes[attribute];
     if (raw === undefined || raw === null) continue;
-    if (kind === 'strings') {
-      const list = readStringList(raw);
-      if (list.length > 0) parameters[name] = list;
-    } else {
-      const value = kind === 'integer' ? readInteger(raw) : readNumber(raw);
-      if (value !== null) parameters[name] = value;
-    }
+    const value = readParameter(raw, kind);
+    if (value !== null) parameters[name] = value;
   }
   return parameters;
 }

@@ -17,8 +17,7 @@ import {
   parseRecord,
   parseStructured,
   readCount,
-  readInteger,
-  readNumber,
+  readParameter,
   readName,
   readString,
   readStringList,
@@ -147,13 +146,8 @@ function readSettings(attributes: LooseRecord): Record<string, JsonValue> {
     }
     if (raw === undefined || raw === null) raw = attributes[fallback];
     if (raw === undefined || raw === null) continue;
-    if (kind === 'strings') {
-      const list = readStringList(raw);
-      if (list.length > 0) parameters[openAiName] = list;
-    } else {
-      const value = kind === 'integer' ? readInteger(raw) : readNumber(raw);
-      if (value !== null) parameters[openAiName] = value;
-    }
+    const value = readParameter(raw, kind);
+    if (value !== null) parameters[openAiName] = value;
   }
   return parameters;
 }
