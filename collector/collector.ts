@@ -7,10 +7,15 @@ import { TraceIngestor } from '../src/ingest/index.ts';
 import { createLogger } from '../src/logging/index.ts';
 import type { Logger } from '../src/logging/index.ts';
 import { Database, DuckDBSpanSink } from '../src/storage/index.ts';
+import { DuckDBLightningStore } from '../src/store/index.ts';
 import { sendError, sendJson } from './http/respond.ts';
 import { Router } from './http/router.ts';
 import { otlpTracesHandler, sendOtlpError } from './routes/otlp-traces.ts';
 import { sqlHandler } from './routes/sql.ts';
+import { registerResourcesRoutes } from './routes/store-resources.ts';
+import { registerRolloutRoutes } from './routes/store-rollouts.ts';
+import { registerSpanRoutes } from './routes/store-spans.ts';
+import { registerWorkerRoutes } from './routes/store-workers.ts';
 
 /** Options of {@link Collector.start}. */
 export interface CollectorOptions {
@@ -48,6 +53,11 @@ export interface CollectorOptions {
   maxQueuedSpans?: number;
   /** Where log lines go. @default a stderr logger at `info` */
   logger?: Logger;
+  /**
+   * How often the store's watchdog looks for timed-out and unresponsive attempts; 0 turns it off.
+   * @default 1000
+   */
+  watchdogIntervalMillis?: number;
 }
 
 /**
@@ -58,6 +68,8 @@ export class Collector {
   /** The base URL, e.g. `http://127.0.0.1:4318`. */
   readonly url: string;
   readonly database: Database;
+  /** The rollout store served under `/v1/agl/`. */
+  readonly store: DuckDBLightningStore;
   readonly #server: Server;
   readonly #sink: DuckDBSpanSink;
   readonly #ingestor: TraceIngestor;
@@ -67,6 +79,7 @@ export class Collector {
   private constructor(
     url: string,
     database: Database,
+    store: DuckDBLightningStore,
     server: Server,
     sink: DuckDBSpanSink,
     ingestor: TraceIngestor,
@@ -74,6 +87,7 @@ export class Collector {
   ) {
     this.url = url;
     this.database = database;
+    this.store = store;
     this.#server = server;
     this.#sink = sink;
     this.#ingestor = ingestor;
@@ -89,7 +103,16 @@ export class Collector {
     }
     const host = options.host ?? '127.0.0.1';
     const database = await Database.open({ path: options.dbPath ?? './agl.duckdb' });
-    const sink = await DuckDBSpanSink.open(database, { maxQueuedSpans: options.maxQueuedSpans });
+    let store: DuckDBLightningStore | null = null;
+    const sink = await DuckDBSpanSink.open(database, {
+      maxQueuedSpans: options.maxQueuedSpans,
+      // Spans of an attempt are its heartbeat (and the first moves it to running).
+      onCommitted: (rows) => store?.recordSpanActivity(rows.attempts),
+    });
+    store = await DuckDBLightningStore.open(database, {
+      spanSink: sink,
+      watchdogIntervalMillis: options.watchdogIntervalMillis,
+    });
     const ingestor = new TraceIngestor({
       sink,
       onStorageError: (error) => logger.error('Storing spans failed', error),
@@ -107,6 +130,10 @@ export class Collector {
         }),
       )
       .on('POST', '/v1/agl/sql', sqlHandler(database));
+    registerRolloutRoutes(router, store);
+    registerResourcesRoutes(router, store);
+    registerWorkerRoutes(router, store);
+    registerSpanRoutes(router, store);
 
     const token = options.token ? Buffer.from(options.token) : null;
     const server = createServer(async (request, response) => {
@@ -136,7 +163,7 @@ export class Collector {
     });
     const address = server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return new Collector(`http://${shownHost}:${address.port}`, database, server, sink, ingestor, logger);
+    return new Collector(`http://${shownHost}:${address.port}`, database, store, server, sink, ingestor, logger);
   }
 
   /**
@@ -158,6 +185,7 @@ export class Collector {
       clearTimeout(force);
       await this.#ingestor.close();
       await this.#sink.close();
+      await this.store.close();
       await this.database.close();
       this.#logger.debug('Collector closed');
     })();

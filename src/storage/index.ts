@@ -8,4 +8,4 @@ export type { DatabaseOptions } from './database.ts';
 export type { DuckDBSpanSinkOptions } from './duckdb-span-sink.ts';
 export type { QueryColumn, QueryResult, ReadOnlyQueryOptions } from './read-only-query.ts';
 export type { MappedSpan, SinkWriteResult, SpanSink } from './span-sink.ts';
-export type { RowValue, SpanRows } from './span-rows.ts';
+export type { RowValue, SpanAttemptActivity, SpanRows } from './span-rows.ts';

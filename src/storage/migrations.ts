@@ -87,6 +87,73 @@ const MIGRATIONS: readonly Migration[] = [
         FROM span_llm_calls`,
     ],
   },
+  {
+    version: 2,
+    description: 'the rollout store: rollouts, attempts, versioned resources, workers, span sequence counters',
+    statements: [
+      // Times are epoch seconds (DOUBLE), as on the store API; `to_timestamp(start_time)` in SQL.
+      // Free-form objects of the contract (input, metadata, resources, stats) are JSON text.
+      `CREATE TABLE rollouts (
+        rollout_id VARCHAR PRIMARY KEY,
+        input JSON NOT NULL,
+        mode VARCHAR,
+        resources_id VARCHAR,
+        status VARCHAR NOT NULL,
+        start_time DOUBLE NOT NULL,
+        end_time DOUBLE,
+        max_attempts INTEGER NOT NULL,
+        retry_condition JSON NOT NULL,
+        timeout_seconds DOUBLE,
+        unresponsive_seconds DOUBLE,
+        metadata JSON,
+        -- Position in the FIFO queue while status is queuing or requeuing, else NULL.
+        queue_position BIGINT,
+        -- Creation order (ties of start_time broken).
+        created_order BIGINT NOT NULL,
+        attempt_count INTEGER NOT NULL,
+        latest_attempt_id VARCHAR
+      )`,
+      `CREATE TABLE attempts (
+        rollout_id VARCHAR NOT NULL,
+        attempt_id VARCHAR NOT NULL,
+        sequence_id INTEGER NOT NULL,
+        status VARCHAR NOT NULL,
+        start_time DOUBLE NOT NULL,
+        end_time DOUBLE,
+        worker_id VARCHAR,
+        last_heartbeat_time DOUBLE,
+        metadata JSON,
+        PRIMARY KEY (rollout_id, attempt_id)
+      )`,
+      // One row per version: the history of every named resources set is kept.
+      `CREATE TABLE resources (
+        resources_id VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        resources JSON NOT NULL,
+        create_time DOUBLE NOT NULL,
+        update_time DOUBLE NOT NULL,
+        -- Order of writes across all resources: the latest resources are the highest.
+        update_order BIGINT NOT NULL,
+        PRIMARY KEY (resources_id, version)
+      )`,
+      `CREATE TABLE workers (
+        worker_id VARCHAR PRIMARY KEY,
+        status VARCHAR NOT NULL,
+        heartbeat_stats JSON,
+        last_heartbeat_time DOUBLE,
+        last_dequeue_time DOUBLE,
+        last_busy_time DOUBLE,
+        last_idle_time DOUBLE,
+        current_rollout_id VARCHAR,
+        current_attempt_id VARCHAR
+      )`,
+      // The last span sequence id issued (or seen) per rollout: ids are never issued twice.
+      `CREATE TABLE span_sequence_ids (
+        rollout_id VARCHAR PRIMARY KEY,
+        last_sequence_id BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

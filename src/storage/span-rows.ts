@@ -15,6 +15,21 @@ export interface SpanRows {
   spans: RowValue[];
   rewards: RowValue[];
   llmCalls: RowValue[];
+  /**
+   * The distinct (rollout, attempt) pairs of these spans, with the latest end time and highest
+   * sequence id among them: what the store needs (heartbeats) without scanning the rows.
+   */
+  attempts: SpanAttemptActivity[];
+}
+
+/** Spans of one attempt within a {@link SpanRows}. */
+export interface SpanAttemptActivity {
+  rolloutId: string;
+  attemptId: string;
+  /** The latest `end_time_unix_nano` among the attempt's spans. */
+  lastEndTimeUnixNano: bigint;
+  /** The highest `agentlightning.span_sequence_id` among them, or `null` when none carried one. */
+  maxSequenceId: number | null;
 }
 
 /** Values per `spans` row: the table's stored columns in order, less `received_at`. */
@@ -42,6 +57,7 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
   const rewards: RowValue[] = [];
   const llmCalls: RowValue[] = [];
   const resourceJson = new Map<Attributes, string>();
+  const attempts = new Map<string, SpanAttemptActivity>();
   let at = 0;
   for (const { span, mapping } of mapped) {
     let resource = resourceJson.get(span.resource);
@@ -74,6 +90,24 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
     spans[at++] = span.droppedAttributesCount;
     spans[at++] = span.droppedEventsCount;
     spans[at++] = span.droppedLinksCount;
+
+    if (mapping.rolloutId !== null && mapping.attemptId !== null) {
+      const key = `${mapping.rolloutId}\u0000${mapping.attemptId}`;
+      const activity = attempts.get(key);
+      if (!activity) {
+        attempts.set(key, {
+          rolloutId: mapping.rolloutId,
+          attemptId: mapping.attemptId,
+          lastEndTimeUnixNano: span.endTimeUnixNano,
+          maxSequenceId: mapping.sequenceId,
+        });
+      } else {
+        if (span.endTimeUnixNano > activity.lastEndTimeUnixNano) activity.lastEndTimeUnixNano = span.endTimeUnixNano;
+        if (mapping.sequenceId !== null && (activity.maxSequenceId === null || mapping.sequenceId > activity.maxSequenceId)) {
+          activity.maxSequenceId = mapping.sequenceId;
+        }
+      }
+    }
 
     for (const reward of mapping.rewards) {
       rewards.push(
@@ -113,7 +147,7 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
       );
     }
   }
-  return { spanCount: mapped.length, spans, rewards, llmCalls };
+  return { spanCount: mapped.length, spans, rewards, llmCalls, attempts: [...attempts.values()] };
 }
 
 function countOrNull(value: number | null): bigint | null {

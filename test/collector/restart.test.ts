@@ -7,6 +7,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Collector } from '../../collector/index.ts';
+import { SCHEMA_VERSION } from '../../src/storage/index.ts';
 import { queryRows, startTestCollector } from '../helpers/collector.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -81,7 +82,7 @@ describe('collector restart on the same file', () => {
     assert.equal(before.spans.length, 60);
     assert.equal(before.rewards.length, 20);
     assert.equal(before.llmCalls.length, 20);
-    assert.equal(before.migrations.length, 1);
+    assert.equal(before.migrations.length, SCHEMA_VERSION);
     // The rows hold real content (not just counts) to compare after the restart.
     const llm = before.llmCalls.find((row) => row.rollout_id === 'ro-a-3');
     assert.deepEqual(llm?.input_messages, [{ role: 'user', content: 'task 3' }]);

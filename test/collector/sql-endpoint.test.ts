@@ -100,7 +100,19 @@ describe('POST /v1/agl/sql', () => {
     const tables = answer(await sql({ query: 'SHOW TABLES' }));
     assert.deepEqual(
       tables.rows.map((row) => row[0]),
-      ['llm_calls', 'rewards', 'schema_migrations', 'span_llm_calls', 'span_rewards', 'spans'],
+      [
+        'attempts',
+        'llm_calls',
+        'resources',
+        'rewards',
+        'rollouts',
+        'schema_migrations',
+        'span_llm_calls',
+        'span_rewards',
+        'span_sequence_ids',
+        'spans',
+        'workers',
+      ],
     );
     const describe = answer(await sql({ query: 'DESCRIBE rewards' }));
     assert.deepEqual(

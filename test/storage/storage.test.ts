@@ -22,7 +22,7 @@ describe('Database', () => {
     await first.close();
     const second = await Database.open({ path });
     const versions = await runReadOnlyQuery(second, 'SELECT version FROM schema_migrations ORDER BY version');
-    assert.deepEqual(versions.rows, [[SCHEMA_VERSION]]);
+    assert.deepEqual(versions.rows, Array.from({ length: SCHEMA_VERSION }, (_, index) => [index + 1]));
     await second.close();
     await second.close(); // idempotent
   });

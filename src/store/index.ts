@@ -1,0 +1,51 @@
+export { DuckDBLightningStore, checkConfig, rolloutStatusFromAttempt } from './duckdb-lightning-store.ts';
+export { flattenAttributes, spanFromRow, spanToMapped } from './span-conversion.ts';
+export {
+  ATTEMPT_STATUSES,
+  ROLLOUT_MODES,
+  ROLLOUT_STATUSES,
+  WORKER_STATUSES,
+  isFinalAttemptStatus,
+  isQueuedRolloutStatus,
+  isTerminalRolloutStatus,
+} from './store-types.ts';
+export { StoreClient, StoreHttpError } from './store-client.ts';
+export { StoreValidationError } from './store-validation-error.ts';
+export type { DuckDBLightningStoreOptions } from './duckdb-lightning-store.ts';
+export type { CallOptions, StoreClientOptions } from './store-client.ts';
+export type {
+  AttemptUpdate,
+  DequeueOptions,
+  LightningStore,
+  NewRollout,
+  PageOptions,
+  ResourcesQuery,
+  RolloutQuery,
+  RolloutUpdate,
+  SpanQuery,
+  StartRolloutOptions,
+  WaitOptions,
+  WorkerQuery,
+} from './lightning-store.ts';
+export type {
+  Attempt,
+  AttemptStatus,
+  AttemptedRollout,
+  FilterLogic,
+  NamedResources,
+  PaginatedResult,
+  Resource,
+  ResourcesUpdate,
+  Rollout,
+  RolloutConfig,
+  RolloutMode,
+  RolloutStatus,
+  SortOrder,
+  Span,
+  SpanAttributes,
+  SpanContext,
+  StoreStatistics,
+  Worker,
+  WorkerStatus,
+} from './store-types.ts';
+export type { ValidationIssue } from './store-validation-error.ts';

@@ -1,0 +1,356 @@
+import { AglError, ConflictError, InvalidRequestError, NotFoundError, UnauthorizedError } from '../errors/index.ts';
+import type {
+  AttemptUpdate,
+  DequeueOptions,
+  NewRollout,
+  PageOptions,
+  ResourcesQuery,
+  RolloutQuery,
+  RolloutUpdate,
+  SpanQuery,
+  StartRolloutOptions,
+  WorkerQuery,
+} from './lightning-store.ts';
+import type {
+  Attempt,
+  AttemptedRollout,
+  NamedResources,
+  PaginatedResult,
+  ResourcesUpdate,
+  Rollout,
+  Span,
+  StoreStatistics,
+  Worker,
+} from './store-types.ts';
+import { StoreValidationError } from './store-validation-error.ts';
+import type { ValidationIssue } from './store-validation-error.ts';
+
+/** Options of {@link StoreClient}. */
+export interface StoreClientOptions {
+  /** The collector, e.g. `http://127.0.0.1:4318`. @default `AGL_SERVER`, else `http://127.0.0.1:4318` */
+  baseUrl?: string;
+  /** Sent as `Authorization: Bearer <token>`. @default `AGL_TOKEN` when set */
+  token?: string;
+  /** Tries after the first on a 5xx answer or a network error (never on 4xx). @default 3 */
+  maxRetries?: number;
+  /** The first retry's delay; doubled each retry, with jitter, at most 5 s. @default 100 */
+  retryDelayMillis?: number;
+  /** Each call's time limit, retries included. @default 30000 */
+  timeoutMillis?: number;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** @default the client's `timeoutMillis` */
+  timeoutMillis?: number;
+}
+
+/** An answer of the store API that is not a success and maps to no other error (e.g. 5xx after retries). */
+export class StoreHttpError extends AglError {
+  constructor(status: number, message: string) {
+    super('store_http_error', status, message);
+  }
+}
+
+/**
+ * A typed client of the store API (`/v1/agl/…`, Agent Lightning v0.3's paths and bodies). Options
+ * are camelCase; results are the contract's objects (snake_case fields, times in epoch seconds).
+ * 4xx answers throw the matching `AglError` (`NotFoundError`, `ConflictError`,
+ * `StoreValidationError`…) at once; 5xx answers and network errors are retried with exponential
+ * backoff. Mind that a retried write may have been applied once already (e.g. an enqueue whose
+ * answer was lost).
+ */
+export class StoreClient {
+  readonly baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #maxRetries: number;
+  readonly #retryDelayMillis: number;
+  readonly #timeoutMillis: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: StoreClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? process.env.AGL_SERVER ?? 'http://127.0.0.1:4318').replace(/\/+$/, '');
+    this.#token = options.token ?? process.env.AGL_TOKEN;
+    this.#maxRetries = options.maxRetries ?? 3;
+    this.#retryDelayMillis = options.retryDelayMillis ?? 100;
+    this.#timeoutMillis = options.timeoutMillis ?? 30_000;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    if (!Number.isInteger(this.#maxRetries) || this.#maxRetries < 0) {
+      throw new RangeError(`Expected \`maxRetries\` to be an integer ≥ 0, got \`${this.#maxRetries}\``);
+    }
+    if (!(this.#timeoutMillis > 0)) throw new RangeError(`Expected \`timeoutMillis\` to be > 0, got \`${this.#timeoutMillis}\``);
+    if (!(this.#retryDelayMillis >= 0)) throw new RangeError(`Expected \`retryDelayMillis\` to be ≥ 0, got \`${this.#retryDelayMillis}\``);
+  }
+
+  health(options?: CallOptions): Promise<{ status: string }> {
+    return this.#call('GET', '/v1/agl/health', undefined, options);
+  }
+
+  enqueueRollouts(rollouts: readonly NewRollout[], options?: CallOptions): Promise<Rollout[]> {
+    return this.#call('POST', '/v1/agl/queues/rollouts/enqueue', { rollouts: rollouts.map(newRolloutBody) }, options);
+  }
+
+  async enqueueRollout(rollout: NewRollout, options?: CallOptions): Promise<Rollout> {
+    return (await this.enqueueRollouts([rollout], options))[0];
+  }
+
+  dequeueRollouts(request: DequeueOptions = {}, options?: CallOptions): Promise<AttemptedRollout[]> {
+    return this.#call('POST', '/v1/agl/queues/rollouts/dequeue', { limit: request.limit ?? 1, worker_id: request.workerId ?? null }, options);
+  }
+
+  startRollout(request: StartRolloutOptions, options?: CallOptions): Promise<AttemptedRollout> {
+    return this.#call('POST', '/v1/agl/rollouts', { ...newRolloutBody(request), worker_id: request.workerId ?? null }, options);
+  }
+
+  startAttempt(rolloutId: string, request: { workerId?: string | null } = {}, options?: CallOptions): Promise<AttemptedRollout> {
+    return this.#call('POST', `/v1/agl/rollouts/${encodeURIComponent(rolloutId)}/attempts`, { worker_id: request.workerId ?? null }, options);
+  }
+
+  /** The rollout, or `null` when unknown. */
+  async getRollout(rolloutId: string, options?: CallOptions): Promise<Rollout | AttemptedRollout | null> {
+    try {
+      return await this.#call('GET', `/v1/agl/rollouts/${encodeURIComponent(rolloutId)}`, undefined, options);
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+  }
+
+  queryRollouts(query: RolloutQuery = {}, options?: CallOptions): Promise<PaginatedResult<Rollout | AttemptedRollout>> {
+    return this.#call(
+      'POST',
+      '/v1/agl/rollouts/search',
+      compact({
+        ...pageBody(query),
+        status_in: query.statusIn,
+        rollout_id_in: query.rolloutIdIn,
+        rollout_id_contains: query.rolloutIdContains,
+        mode_in: query.modeIn,
+        filter_logic: query.filterLogic,
+      }),
+      options,
+    );
+  }
+
+  updateRollout(rolloutId: string, update: RolloutUpdate, options?: CallOptions): Promise<Rollout> {
+    return this.#call(
+      'POST',
+      `/v1/agl/rollouts/${encodeURIComponent(rolloutId)}`,
+      compact({
+        input: update.input,
+        mode: update.mode,
+        resources_id: update.resourcesId,
+        status: update.status,
+        config: update.config,
+        metadata: update.metadata,
+      }),
+      options,
+    );
+  }
+
+  cancelRollout(rolloutId: string, options?: CallOptions): Promise<Rollout> {
+    return this.#call('POST', `/v1/agl/rollouts/${encodeURIComponent(rolloutId)}/cancel`, {}, options);
+  }
+
+  queryAttempts(rolloutId: string, query: PageOptions = {}, options?: CallOptions): Promise<PaginatedResult<Attempt>> {
+    return this.#call('POST', `/v1/agl/rollouts/${encodeURIComponent(rolloutId)}/attempts/search`, compact(pageBody(query)), options);
+  }
+
+  getLatestAttempt(rolloutId: string, options?: CallOptions): Promise<Attempt | null> {
+    return this.#call('GET', `/v1/agl/rollouts/${encodeURIComponent(rolloutId)}/attempts/latest`, undefined, options);
+  }
+
+  updateAttempt(rolloutId: string, attemptId: string, update: AttemptUpdate, options?: CallOptions): Promise<Attempt> {
+    return this.#call(
+      'POST',
+      `/v1/agl/rollouts/${encodeURIComponent(rolloutId)}/attempts/${encodeURIComponent(attemptId)}`,
+      compact({
+        status: update.status,
+        worker_id: update.workerId,
+        last_heartbeat_time: update.lastHeartbeatTime,
+        metadata: update.metadata,
+      }),
+      options,
+    );
+  }
+
+  /**
+   * Waits on the server (long-poll) until the rollouts are finished or `timeoutSeconds` passed;
+   * the call's own time limit is stretched to cover the wait.
+   */
+  waitForRollouts(rolloutIds: readonly string[], request: { timeoutSeconds?: number | null } = {}, options: CallOptions = {}): Promise<Rollout[]> {
+    const timeoutSeconds = request.timeoutSeconds ?? null;
+    const timeoutMillis =
+      options.timeoutMillis ?? (timeoutSeconds === null ? 2 ** 31 - 1 : Math.min(2 ** 31 - 1, this.#timeoutMillis + timeoutSeconds * 1000));
+    return this.#call('POST', '/v1/agl/waits/rollouts', { rollout_ids: rolloutIds, timeout: timeoutSeconds }, { ...options, timeoutMillis });
+  }
+
+  addResources(resources: NamedResources, options?: CallOptions): Promise<ResourcesUpdate> {
+    return this.#call('POST', '/v1/agl/resources', resources, options);
+  }
+
+  updateResources(resourcesId: string, resources: NamedResources, options?: CallOptions): Promise<ResourcesUpdate> {
+    return this.#call('POST', `/v1/agl/resources/${encodeURIComponent(resourcesId)}`, resources, options);
+  }
+
+  getLatestResources(options?: CallOptions): Promise<ResourcesUpdate | null> {
+    return this.#call('GET', '/v1/agl/resources/latest', undefined, options);
+  }
+
+  getResources(resourcesId: string, options?: CallOptions): Promise<ResourcesUpdate | null> {
+    return this.#call('GET', `/v1/agl/resources/${encodeURIComponent(resourcesId)}`, undefined, options);
+  }
+
+  queryResources(query: ResourcesQuery = {}, options?: CallOptions): Promise<PaginatedResult<ResourcesUpdate>> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(
+      compact({ ...pageBody(query), resources_id: query.resourcesId, resources_id_contains: query.resourcesIdContains }),
+    )) {
+      if (value !== null) params.set(key, String(value));
+    }
+    return this.#call('GET', `/v1/agl/resources?${params}`, undefined, options);
+  }
+
+  updateWorker(workerId: string, request: { heartbeatStats?: Record<string, unknown> | null } = {}, options?: CallOptions): Promise<Worker> {
+    return this.#call('POST', `/v1/agl/workers/${encodeURIComponent(workerId)}`, compact({ heartbeat_stats: request.heartbeatStats }), options);
+  }
+
+  getWorker(workerId: string, options?: CallOptions): Promise<Worker | null> {
+    return this.#call('GET', `/v1/agl/workers/${encodeURIComponent(workerId)}`, undefined, options);
+  }
+
+  queryWorkers(query: WorkerQuery = {}, options?: CallOptions): Promise<PaginatedResult<Worker>> {
+    return this.#call(
+      'POST',
+      '/v1/agl/workers/search',
+      compact({ ...pageBody(query), status_in: query.statusIn, worker_id_contains: query.workerIdContains, filter_logic: query.filterLogic }),
+      options,
+    );
+  }
+
+  async getNextSpanSequenceId(rolloutId: string, attemptId: string, options?: CallOptions): Promise<number> {
+    const answer = await this.#call<{ sequence_id: number }>('POST', '/v1/agl/spans/next', { rollout_id: rolloutId, attempt_id: attemptId }, options);
+    return answer.sequence_id;
+  }
+
+  addSpan(span: Span, options?: CallOptions): Promise<Span | null> {
+    return this.#call('POST', '/v1/agl/spans', span, options);
+  }
+
+  querySpans(query: SpanQuery, options?: CallOptions): Promise<PaginatedResult<Span>> {
+    return this.#call(
+      'POST',
+      '/v1/agl/spans/search',
+      compact({
+        ...pageBody(query),
+        rollout_id: query.rolloutId,
+        attempt_id: query.attemptId,
+        trace_id: query.traceId,
+        trace_id_contains: query.traceIdContains,
+        span_id: query.spanId,
+        span_id_contains: query.spanIdContains,
+        parent_id: query.parentId,
+        parent_id_contains: query.parentIdContains,
+        name: query.name,
+        name_contains: query.nameContains,
+        filter_logic: query.filterLogic,
+      }),
+      options,
+    );
+  }
+
+  statistics(options?: CallOptions): Promise<StoreStatistics> {
+    return this.#call('GET', '/v1/agl/statistics', undefined, options);
+  }
+
+  async #call<T>(method: string, path: string, body: unknown, options: CallOptions = {}): Promise<T> {
+    const timeoutMillis = options.timeoutMillis ?? this.#timeoutMillis;
+    const timeout = AbortSignal.timeout(timeoutMillis);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    for (let attempt = 0; ; attempt++) {
+      let failure: unknown;
+      try {
+        const response = await this.#fetch(this.baseUrl + path, { method, headers, body: text, signal });
+        const payload = await readPayload(response);
+        if (response.ok) return payload as T;
+        if (response.status < 500) throw errorFor(response.status, payload, `${method} ${path}`);
+        failure = new StoreHttpError(response.status, `${method} ${path} answered ${response.status}: ${detailText(payload)}`);
+      } catch (error) {
+        if (error instanceof AglError && error.status < 500) throw error;
+        if (signal.aborted) throw signal.reason ?? error;
+        failure = error;
+      }
+      if (attempt >= this.#maxRetries) throw failure;
+      const delay = Math.min(5000, this.#retryDelayMillis * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await sleep(delay, signal);
+    }
+  }
+}
+
+function newRolloutBody(rollout: NewRollout): Record<string, unknown> {
+  return compact({
+    input: rollout.input === undefined ? null : rollout.input,
+    mode: rollout.mode,
+    resources_id: rollout.resourcesId,
+    config: rollout.config,
+    metadata: rollout.metadata,
+  });
+}
+
+function pageBody(page: PageOptions): Record<string, unknown> {
+  return { limit: page.limit, offset: page.offset, sort_by: page.sortBy, sort_order: page.sortOrder };
+}
+
+/** Drops `undefined` fields (absent means "leave alone" on the wire; `null` is sent). */
+function compact(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+async function readPayload(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function detailText(payload: unknown): string {
+  const detail = (payload as { detail?: unknown } | null)?.detail;
+  if (typeof detail === 'string') return detail;
+  return JSON.stringify(detail ?? payload);
+}
+
+function errorFor(status: number, payload: unknown, what: string): AglError {
+  const message = `${what}: ${detailText(payload)}`;
+  const detail = (payload as { detail?: unknown } | null)?.detail;
+  if (status === 422 && Array.isArray(detail)) return new StoreValidationError(detail as ValidationIssue[]);
+  if (status === 404) return new NotFoundError(message);
+  if (status === 409) return new ConflictError(message);
+  if (status === 401) return new UnauthorizedError(message);
+  if (status === 400) return new InvalidRequestError(message);
+  return new StoreHttpError(status, message);
+}
+
+function sleep(millis: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, millis);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
