@@ -1,4 +1,5 @@
 import { serveCommand, SERVE_USAGE } from './serve-command.ts';
+import { simLlmCommand, SIM_LLM_USAGE } from './sim-llm-command.ts';
 import { sqlCommand, SQL_USAGE, UsageError } from './sql-command.ts';
 
 const USAGE = `Usage: agl <command> [options]
@@ -6,12 +7,14 @@ const USAGE = `Usage: agl <command> [options]
 Commands:
   serve   run the collector (OTLP receiver, store API, SQL) on one DuckDB file
   sql     run a read-only SQL query against a collector or a DuckDB file
+  sim-llm run the simulated OpenAI-compatible model (for tests and offline demos)
 
 Run \`agl <command> --help\` for a command's options.`;
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
   serve: { run: serveCommand, usage: SERVE_USAGE },
   sql: { run: sqlCommand, usage: SQL_USAGE },
+  'sim-llm': { run: simLlmCommand, usage: SIM_LLM_USAGE },
 };
 
 /** Runs the `agl` command line; returns the process exit code. */
