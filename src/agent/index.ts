@@ -1,0 +1,12 @@
+export { AgentResources, fromResourceJson, toNamedResources, toResourceJson } from './agent-resources.ts';
+export { formatFString, fStringPlaceholders } from './f-string.ts';
+export { parseJinja, renderJinja } from './jinja-subset.ts';
+export { FunctionAgent, LitAgent, rollout } from './lit-agent.ts';
+export { LLM } from './llm.ts';
+export { PromptTemplate } from './prompt-template.ts';
+export { PromptTemplateError } from './prompt-template-error.ts';
+export type { AgentResource, ResourcesInput } from './agent-resources.ts';
+export type { Agent, RolloutContext, RolloutFunction, RolloutResult, RunContext, RunOutcome } from './lit-agent.ts';
+export type { LLMOptions, LLMResource } from './llm.ts';
+export type { PromptTemplateEngine, PromptTemplateResource } from './prompt-template.ts';
+export type { PromptTemplateErrorReason } from './prompt-template-error.ts';

@@ -1,0 +1,86 @@
+/**
+ * The package entry (`import { … } from 'agentlightning-ts'`): what users of the library need.
+ * Each name is listed here on purpose; folders keep their own `index.ts` for the rest.
+ */
+
+// ── agents and resources ─────────────────────────────────────────────────────────────────────────
+export { AgentResources, FunctionAgent, LLM, LitAgent, PromptTemplate, PromptTemplateError, rollout, toNamedResources } from './agent/index.ts';
+export type {
+  Agent,
+  AgentResource,
+  LLMOptions,
+  LLMResource,
+  PromptTemplateEngine,
+  PromptTemplateResource,
+  ResourcesInput,
+  RolloutContext,
+  RolloutFunction,
+  RolloutResult,
+  RunContext,
+  RunOutcome,
+} from './agent/index.ts';
+
+// ── tracing ──────────────────────────────────────────────────────────────────────────────────────
+export {
+  OperationScope,
+  OtelTracer,
+  RolloutScope,
+  RolloutSpanProcessor,
+  currentRollout,
+  emitAnnotation,
+  emitException,
+  emitMessage,
+  emitObject,
+  emitReward,
+  operation,
+  setupTracing,
+  traceRollout,
+  withOperation,
+} from './tracing/index.ts';
+export type { EmitOptions, OperationOptions, OtelTracerOptions, RewardDimensions, TraceRolloutOptions } from './tracing/index.ts';
+
+// ── collector and store ──────────────────────────────────────────────────────────────────────────
+export { Collector } from '../collector/index.ts';
+export type { CollectorOptions } from '../collector/index.ts';
+export { StoreClient, StoreHttpError } from './store/index.ts';
+export type {
+  Attempt,
+  AttemptStatus,
+  AttemptedRollout,
+  NamedResources,
+  PaginatedResult,
+  Resource,
+  ResourcesUpdate,
+  Rollout,
+  RolloutConfig,
+  RolloutMode,
+  RolloutStatus,
+  StoreClientOptions,
+  Worker,
+} from './store/index.ts';
+
+// ── errors ───────────────────────────────────────────────────────────────────────────────────────
+export { AglError, ConflictError, InvalidRequestError, NotFoundError, UnauthorizedError } from './errors/index.ts';
+
+// ── semantic conventions ─────────────────────────────────────────────────────────────────────────
+export {
+  AGL_ANNOTATION,
+  AGL_ATTEMPT_ID,
+  AGL_EXCEPTION,
+  AGL_MESSAGE,
+  AGL_MESSAGE_BODY,
+  AGL_OBJECT,
+  AGL_OBJECT_JSON,
+  AGL_OBJECT_LITERAL,
+  AGL_OBJECT_TYPE,
+  AGL_OPERATION,
+  AGL_OPERATION_INPUT_PREFIX,
+  AGL_OPERATION_NAME,
+  AGL_OPERATION_OUTPUT_PREFIX,
+  AGL_REWARD,
+  AGL_ROLLOUT_ID,
+  AGL_SPAN_SEQUENCE_ID,
+  AGL_TAG_PREFIX,
+  aglRewardNameAttribute,
+  aglRewardValueAttribute,
+} from './semconv/index.ts';

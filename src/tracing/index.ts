@@ -1,0 +1,12 @@
+export { EXCEPTION_ESCAPED, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, emitAnnotation, emitException, emitMessage, emitObject, emitReward, exceptionAttributes } from './emitters.ts';
+export { flattenAttributes } from './flatten-attributes.ts';
+export { OperationScope, operation, withOperation } from './operation.ts';
+export { OtelTracer, resolveTracesEndpoint, setupTracing } from './otel-tracer.ts';
+export { ROLLOUT_SCOPE_KEY, RolloutScope, getRolloutScope, setRolloutScope } from './rollout-scope.ts';
+export { RolloutSpanProcessor } from './rollout-span-processor.ts';
+export { AGL_ROLLOUT_MODE, AGL_ROLLOUT_SPAN, currentRollout, traceRollout } from './trace-rollout.ts';
+export { AGL_TRACER_NAME } from './tracer-name.ts';
+export type { EmitOptions, RewardDimensions } from './emitters.ts';
+export type { OperationOptions } from './operation.ts';
+export type { OtelTracerOptions } from './otel-tracer.ts';
+export type { TraceRolloutOptions } from './trace-rollout.ts';
