@@ -4,7 +4,7 @@
  */
 
 // ── agents and resources ─────────────────────────────────────────────────────────────────────────
-export { AgentResources, FunctionAgent, LLM, LitAgent, PromptTemplate, PromptTemplateError, rollout, toNamedResources } from './agent/index.ts';
+export { AgentResources, FunctionAgent, LLM, LegacyLitAgent, LitAgent, PromptTemplate, PromptTemplateError, rollout, toNamedResources } from './agent/index.ts';
 export type {
   Agent,
   AgentResource,
@@ -58,6 +58,34 @@ export type {
   StoreClientOptions,
   Worker,
 } from './store/index.ts';
+
+// ── runners, algorithms and the trainer ─────────────────────────────────────────────────────────
+export { Runner, RunnerPool, RunnerStoppedError, loadAgent, toAgent } from './runner/index.ts';
+export type { RunnerOptions, RunnerPoolOptions, RunnerStats, RunnerStore, SpanFlusher, StopOptions } from './runner/index.ts';
+export { Baseline, readAttemptReward, runAlgorithm, toAlgorithm } from './algorithm/index.ts';
+export type {
+  Algorithm,
+  AlgorithmContext,
+  AlgorithmFunction,
+  AlgorithmLike,
+  AlgorithmStore,
+  AttemptReward,
+  BaselineOptions,
+  BaselineResult,
+  BaselineTaskResult,
+  RunAlgorithmOptions,
+} from './algorithm/index.ts';
+export { AgentLightningServer, Trainer } from './trainer/index.ts';
+export type {
+  AgentLightningServerOptions,
+  AgentLightningServerStartOptions,
+  BackendFitOptions,
+  CompletedRollout,
+  DevOptions,
+  FitOptions,
+  TrainerOptions,
+  TrainerRunnerOptions,
+} from './trainer/index.ts';
 
 // ── errors ───────────────────────────────────────────────────────────────────────────────────────
 export { AglError, ConflictError, InvalidRequestError, NotFoundError, UnauthorizedError } from './errors/index.ts';

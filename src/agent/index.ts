@@ -2,6 +2,7 @@ export { AgentResources, fromResourceJson, toNamedResources, toResourceJson } fr
 export { formatFString, fStringPlaceholders } from './f-string.ts';
 export { parseJinja, renderJinja } from './jinja-subset.ts';
 export { FunctionAgent, LitAgent, rollout } from './lit-agent.ts';
+export { LegacyLitAgent } from './legacy-lit-agent.ts';
 export { LLM } from './llm.ts';
 export { PromptTemplate } from './prompt-template.ts';
 export { PromptTemplateError } from './prompt-template-error.ts';

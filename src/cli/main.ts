@@ -1,3 +1,4 @@
+import { runnerCommand, RUNNER_USAGE } from './runner-command.ts';
 import { serveCommand, SERVE_USAGE } from './serve-command.ts';
 import { simLlmCommand, SIM_LLM_USAGE } from './sim-llm-command.ts';
 import { sqlCommand, SQL_USAGE, UsageError } from './sql-command.ts';
@@ -8,6 +9,7 @@ Commands:
   serve   run the collector (OTLP receiver, store API, SQL) on one DuckDB file
   sql     run a read-only SQL query against a collector or a DuckDB file
   sim-llm run the simulated OpenAI-compatible model (for tests and offline demos)
+  runner  run agent runners for a collector's rollout queue (remote workers)
 
 Run \`agl <command> --help\` for a command's options.`;
 
@@ -15,6 +17,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   serve: { run: serveCommand, usage: SERVE_USAGE },
   sql: { run: sqlCommand, usage: SQL_USAGE },
   'sim-llm': { run: simLlmCommand, usage: SIM_LLM_USAGE },
+  runner: { run: runnerCommand, usage: RUNNER_USAGE },
 };
 
 /** Runs the `agl` command line; returns the process exit code. */
