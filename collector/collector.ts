@@ -10,6 +10,7 @@ import { Database, DuckDBSpanSink } from '../src/storage/index.ts';
 import { DuckDBLightningStore } from '../src/store/index.ts';
 import { sendError, sendJson } from './http/respond.ts';
 import { Router } from './http/router.ts';
+import { registerApoRoundsRoutes } from './routes/apo-rounds.ts';
 import { otlpTracesHandler, sendOtlpError } from './routes/otlp-traces.ts';
 import { sqlHandler } from './routes/sql.ts';
 import { registerResourcesRoutes } from './routes/store-resources.ts';
@@ -134,6 +135,7 @@ export class Collector {
     registerResourcesRoutes(router, store);
     registerWorkerRoutes(router, store);
     registerSpanRoutes(router, store);
+    registerApoRoundsRoutes(router, database, store);
 
     const token = options.token ? Buffer.from(options.token) : null;
     const server = createServer(async (request, response) => {

@@ -63,6 +63,8 @@ export type {
 export { Runner, RunnerPool, RunnerStoppedError, loadAgent, toAgent } from './runner/index.ts';
 export type { RunnerOptions, RunnerPoolOptions, RunnerStats, RunnerStore, SpanFlusher, StopOptions } from './runner/index.ts';
 export { Baseline, readAttemptReward, runAlgorithm, toAlgorithm } from './algorithm/index.ts';
+export { APO, LocalApoData, RemoteApoData, checkTemplateEdit } from './algorithm/index.ts';
+export type { ApoCandidateScore, ApoData, ApoOptions, ApoResult, ApoRoundRecord } from './algorithm/index.ts';
 export type {
   Algorithm,
   AlgorithmContext,

@@ -1,7 +1,33 @@
 export { toAlgorithm } from './algorithm.ts';
+export {
+  APO,
+  ApoRoundsTable,
+  EDIT_PROMPT_VARIANTS,
+  GRADIENT_PROMPT_VARIANTS,
+  LocalApoData,
+  RemoteApoData,
+  apoDataForStore,
+  apoRoundProblem,
+  attachApoDatabase,
+  checkTemplateEdit,
+  editMessage,
+  extractTemplate,
+  gradientMessage,
+  resolveApoOptions,
+} from './apo/index.ts';
 export { Baseline } from './baseline.ts';
 export { readAttemptReward } from './rollout-reward.ts';
 export { runAlgorithm } from './run-algorithm.ts';
+export type {
+  ApoCandidateScore,
+  ApoData,
+  ApoOptions,
+  ApoResult,
+  ApoRoundRecord,
+  RemoteApoDataOptions,
+  ResolvedApoOptions,
+  TemplateCheck,
+} from './apo/index.ts';
 export type { Algorithm, AlgorithmContext, AlgorithmFunction, AlgorithmLike, AlgorithmStore } from './algorithm.ts';
 export type { BaselineOptions, BaselineResult, BaselineTaskResult } from './baseline.ts';
 export type { AttemptReward } from './rollout-reward.ts';

@@ -154,6 +154,30 @@ const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    description: 'apo_rounds: the scores of every round of an APO training',
+    statements: [
+      // One row per completed round of one APO run (round 0 is the initial validation). A run
+      // resumes after its last row. Candidates and the beam are JSON lists of
+      // {resources_id, parent_resources_id, val_batch_score, kept}.
+      `CREATE TABLE apo_rounds (
+        run_id VARCHAR NOT NULL,
+        round INTEGER NOT NULL,
+        completed_at DOUBLE NOT NULL,
+        candidates JSON NOT NULL,
+        beam JSON NOT NULL,
+        leader_resources_id VARCHAR,
+        leader_val_score DOUBLE,
+        best_resources_id VARCHAR,
+        best_val_score DOUBLE,
+        rejected_edits INTEGER NOT NULL,
+        timed_out_rollouts INTEGER NOT NULL,
+        timed_out_rollout_ids JSON NOT NULL,
+        PRIMARY KEY (run_id, round)
+      )`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

@@ -1,0 +1,57 @@
+import type { Database } from '../../storage/index.ts';
+import type { ApoRoundRecord } from './apo-round-record.ts';
+
+/**
+ * Writes rows of the `apo_rounds` table (migration 3) on a connection of its own. It lives in the
+ * collector process, the only writer of the DuckDB file: an APO running in that process uses it
+ * directly, a remote one through `POST /v1/agl/apo/rounds`.
+ */
+export class ApoRoundsTable {
+  readonly #database: Database;
+
+  constructor(database: Database) {
+    this.#database = database;
+  }
+
+  /** Inserts a round (replacing a row of the same run and round, so a retried write is harmless). */
+  async record(round: ApoRoundRecord): Promise<void> {
+    const connection = await this.#database.connect();
+    try {
+      await connection.run(
+        `INSERT OR REPLACE INTO apo_rounds (run_id, round, completed_at, candidates, beam, leader_resources_id, leader_val_score,
+           best_resources_id, best_val_score, rejected_edits, timed_out_rollouts, timed_out_rollout_ids)
+         VALUES ($1, $2, $3, $4::JSON, $5::JSON, $6, $7, $8, $9, $10, $11, $12::JSON)`,
+        [
+          round.run_id,
+          round.round,
+          round.completed_at,
+          JSON.stringify(round.candidates),
+          JSON.stringify(round.beam),
+          round.leader_resources_id,
+          round.leader_val_score,
+          round.best_resources_id,
+          round.best_val_score,
+          round.rejected_edits,
+          round.timed_out_rollouts,
+          JSON.stringify(round.timed_out_rollout_ids),
+        ],
+      );
+    } finally {
+      this.#database.release(connection);
+    }
+  }
+}
+
+/** Checks the JSON body of `POST /v1/agl/apo/rounds`; returns an error message or null. */
+export function apoRoundProblem(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return 'Expected a JSON object';
+  const round = body as Record<string, unknown>;
+  if (typeof round.run_id !== 'string' || round.run_id === '') return 'Expected a non-empty string `run_id`';
+  if (!Number.isInteger(round.round) || (round.round as number) < 0) return 'Expected an integer `round` ≥ 0';
+  if (typeof round.completed_at !== 'number') return 'Expected a number `completed_at`';
+  for (const key of ['candidates', 'beam', 'timed_out_rollout_ids']) if (!Array.isArray(round[key])) return `Expected an array \`${key}\``;
+  for (const key of ['rejected_edits', 'timed_out_rollouts']) if (!Number.isInteger(round[key])) return `Expected an integer \`${key}\``;
+  for (const key of ['leader_val_score', 'best_val_score']) if (round[key] !== null && typeof round[key] !== 'number') return `Expected \`${key}\` to be a number or null`;
+  for (const key of ['leader_resources_id', 'best_resources_id']) if (round[key] !== null && typeof round[key] !== 'string') return `Expected \`${key}\` to be a string or null`;
+  return null;
+}

@@ -1,0 +1,383 @@
+import type OpenAI from 'openai';
+import { PromptTemplate } from '../../agent/index.ts';
+import type { PromptTemplateEngine } from '../../agent/index.ts';
+import type { Logger } from '../../logging/index.ts';
+import type { NamedResources, RolloutMode, RolloutStatus } from '../../store/index.ts';
+import type { Algorithm, AlgorithmContext, AlgorithmStore } from '../algorithm.ts';
+import { apoDataForStore, sqlString } from './apo-data.ts';
+import type { ApoData } from './apo-data.ts';
+import { resolveApoOptions } from './apo-options.ts';
+import type { ApoOptions, ResolvedApoOptions } from './apo-options.ts';
+import { editMessage, extractTemplate, gradientMessage } from './apo-prompts.ts';
+import type { ApoCandidateScore, ApoRoundRecord } from './apo-round-record.ts';
+import { ConcurrencyLimit, SeededRandom } from './concurrency-limit.ts';
+import { checkTemplateEdit } from './template-check.ts';
+
+/** A prompt under consideration: a resources version in the store. */
+interface Candidate {
+  resourcesId: string;
+  template: string;
+  parentResourcesId: string | null;
+}
+
+/** One rollout of an evaluation. */
+interface ScoredRollout<TTask> {
+  rolloutId: string;
+  task: TTask;
+  status: RolloutStatus | 'timeout';
+  /** The primary reward; 0 for failures and timeouts. */
+  reward: number;
+}
+
+/** Counters of one round, shared by its concurrent children. */
+interface RoundTally {
+  round: number;
+  rejectedEdits: number;
+  timedOut: string[];
+}
+
+/** What {@link APO} resolves with. */
+export interface ApoResult {
+  runId: string;
+  /** The best prompt (highest full-validation score seen). */
+  bestPrompt: PromptTemplate;
+  bestResourcesId: string;
+  /** Its full-validation score (null when never scored: no initial validation and no rounds). */
+  bestScore: number | null;
+  /** The initial prompt's full-validation score, when `runInitialValidation`. */
+  baselineScore: number | null;
+  /** Every completed round of the run (round 0 first), resumed ones included. */
+  rounds: ApoRoundRecord[];
+  /** The round this call started with (1 for a fresh run after round 0). */
+  startedAtRound: number;
+  /** Edits refused over the whole run. */
+  rejectedEdits: number;
+  /** Rollouts that did not finish in time over the whole run (scored as failures). */
+  timedOutRolloutIds: string[];
+}
+
+/**
+ * Automatic Prompt Optimization: beam search over prompt templates with textual gradients
+ * (Pryzant et al. 2023, as Agent Lightning implements it), on our schedule:
+ *
+ * - each round, `beamWidth` parents are sampled from the beam and each gets `branchFactor`
+ *   children, **all concurrently**: the parent is run on a train batch (rollouts enqueued with the
+ *   parent's resources version, awaited with the store's server-side wait), a critique is written
+ *   from `gradientBatchSize` of those rollouts — their LLM messages, final reward and status read
+ *   from DuckDB with SQL (`llm_calls`, `rewards`) — and the edit model applies it;
+ * - an edit that breaks the template (a placeholder lost or invented, bad braces) is refused and
+ *   counted, never run;
+ * - beam and children are scored on one validation batch, the top `beamWidth` kept, the leader
+ *   scored on the full validation set, and the best prompt of the whole history kept;
+ * - every round is a row of `apo_rounds`; a run started again with the same `runId` on the same
+ *   database continues after its last completed round.
+ *
+ * Model calls go through the OpenAI SDK given (its retries handle 429/5xx), at most
+ * `maxConcurrentModelCalls` at once.
+ */
+export class APO<TTask = unknown> implements Algorithm<TTask, ApoResult> {
+  readonly name = 'APO';
+  readonly options: Readonly<ResolvedApoOptions<TTask>>;
+  readonly #openai: OpenAI;
+  readonly #limit: ConcurrencyLimit;
+
+  constructor(openai: OpenAI, options: ApoOptions<TTask> = {}) {
+    if (typeof openai !== 'object' || openai === null || typeof openai.chat?.completions?.create !== 'function') {
+      throw new TypeError('Expected `openai` to be an OpenAI client (new OpenAI({ baseURL, apiKey }))');
+    }
+    this.#openai = openai;
+    this.options = resolveApoOptions(options);
+    this.#limit = new ConcurrencyLimit(this.options.maxConcurrentModelCalls);
+  }
+
+  async run(context: AlgorithmContext<TTask>): Promise<ApoResult> {
+    const session = new ApoSession(this.options, this.#openai, this.#limit, context);
+    return session.run();
+  }
+}
+
+/** One call of {@link APO.run}. */
+class ApoSession<TTask> {
+  readonly #options: ResolvedApoOptions<TTask>;
+  readonly #openai: OpenAI;
+  readonly #limit: ConcurrencyLimit;
+  readonly #store: AlgorithmStore;
+  readonly #data: ApoData;
+  readonly #signal: AbortSignal;
+  readonly #log: Logger;
+  readonly #train: readonly TTask[];
+  readonly #val: readonly TTask[];
+  readonly #fullValScores = new Map<string, number>();
+  #engine: PromptTemplateEngine = 'f-string';
+  /** The resources other than the prompt, carried into every candidate. */
+  #baseResources: NamedResources = {};
+
+  constructor(options: ResolvedApoOptions<TTask>, openai: OpenAI, limit: ConcurrencyLimit, context: AlgorithmContext<TTask>) {
+    this.#options = options;
+    this.#openai = openai;
+    this.#limit = limit;
+    this.#store = context.store;
+    this.#data = options.data ?? apoDataForStore(context.store);
+    this.#signal = context.signal;
+    this.#log = context.log;
+    this.#train = context.trainDataset;
+    this.#val = context.valDataset && context.valDataset.length > 0 ? context.valDataset : context.trainDataset;
+    if (this.#train.length === 0) throw new RangeError('APO needs a non-empty `trainDataset`');
+  }
+
+  async run(): Promise<ApoResult> {
+    const { runId, beamRounds, beamWidth } = this.#options;
+    const rounds = await this.#loadRounds();
+    let beam: Candidate[];
+    let best: { candidate: Candidate; score: number | null };
+    let baselineScore: number | null = null;
+    if (rounds.length > 0) {
+      const last = rounds[rounds.length - 1];
+      beam = await Promise.all(last.beam.map((entry) => this.#loadCandidate(entry.resources_id, entry.parent_resources_id)));
+      best = { candidate: await this.#loadCandidate(last.best_resources_id ?? beam[0].resourcesId, null), score: last.best_val_score };
+      baselineScore = rounds[0].leader_val_score;
+      for (const round of rounds) if (round.leader_resources_id && round.leader_val_score !== null) this.#fullValScores.set(round.leader_resources_id, round.leader_val_score);
+      this.#log.info(`APO ${runId}: resuming after round ${last.round} (best score ${formatScore(best.score)})`);
+    } else {
+      const initial = await this.#initialCandidate();
+      beam = [initial];
+      const tally: RoundTally = { round: 0, rejectedEdits: 0, timedOut: [] };
+      if (this.#options.runInitialValidation) baselineScore = await this.#fullValScore(initial, tally);
+      best = { candidate: initial, score: baselineScore };
+      const entry: ApoCandidateScore = { resources_id: initial.resourcesId, parent_resources_id: null, val_batch_score: null, kept: true };
+      rounds.push(await this.#record(tally, [entry], [entry], initial, baselineScore, best));
+      this.#log.info(`APO ${runId}: initial prompt ${initial.resourcesId} scores ${formatScore(baselineScore)} on the full validation set`);
+    }
+    const startedAtRound = rounds[rounds.length - 1].round + 1;
+
+    for (let round = startedAtRound; round <= beamRounds; round++) {
+      this.#signal.throwIfAborted();
+      const tally: RoundTally = { round, rejectedEdits: 0, timedOut: [] };
+      const random = new SeededRandom(this.#options.seed * 1_000_003 + round);
+      const parents = random.choose(beam, beamWidth);
+      // Draw every batch before anything runs, so that concurrency cannot change the draws.
+      const jobs = parents.flatMap((parent, parentIndex) =>
+        Array.from({ length: this.#options.branchFactor }, (_, branch) => ({
+          parent,
+          index: parentIndex * this.#options.branchFactor + branch,
+          batch: random.sample(this.#train, this.#options.gradientBatchSize),
+        })),
+      );
+      const valBatch = random.sample(this.#val, this.#options.valBatchSize);
+      const children = (await Promise.all(jobs.map((job) => this.#child(job.parent, job.batch, job.index, tally)))).filter((child) => child !== null);
+
+      const seen = new Set<string>();
+      const pool = [...beam, ...children].filter((candidate) => !seen.has(candidate.template) && seen.add(candidate.template));
+      const scores = await Promise.all(pool.map(async (candidate) => (await this.#evaluate(candidate, valBatch, 'val', tally)).score));
+      const ranked = pool.map((candidate, index) => ({ candidate, score: scores[index], index })).sort((a, b) => b.score - a.score || a.index - b.index);
+      const kept = ranked.slice(0, beamWidth);
+      beam = kept.map((entry) => entry.candidate);
+      const leader = beam[0];
+      const leaderScore = await this.#fullValScore(leader, tally);
+      if (best.score === null || leaderScore > best.score) best = { candidate: leader, score: leaderScore };
+      const entries: ApoCandidateScore[] = ranked.map((entry, rank) => ({
+        resources_id: entry.candidate.resourcesId,
+        parent_resources_id: entry.candidate.parentResourcesId,
+        val_batch_score: entry.score,
+        kept: rank < beamWidth,
+      }));
+      rounds.push(await this.#record(tally, entries, entries.filter((entry) => entry.kept), leader, leaderScore, best));
+      this.#log.info(
+        `APO ${runId} round ${round}/${beamRounds}: ${children.length} children (${tally.rejectedEdits} edits rejected), ` +
+          `leader ${leader.resourcesId} ${formatScore(leaderScore)} on the full validation set, best ${formatScore(best.score)}`,
+      );
+    }
+
+    // The best prompt becomes the latest resources (a new version of its id), for the agents that follow.
+    await this.#store.updateResources(best.candidate.resourcesId, this.#resourcesOf(best.candidate.template));
+    return {
+      runId,
+      bestPrompt: new PromptTemplate(best.candidate.template, this.#engine),
+      bestResourcesId: best.candidate.resourcesId,
+      bestScore: best.score,
+      baselineScore,
+      rounds,
+      startedAtRound,
+      rejectedEdits: rounds.reduce((sum, round) => sum + round.rejected_edits, 0),
+      timedOutRolloutIds: rounds.flatMap((round) => round.timed_out_rollout_ids),
+    };
+  }
+
+  /** One child: run the parent on `batch`, critique it, apply the critique; null when the edit is refused. */
+  async #child(parent: Candidate, batch: TTask[], index: number, tally: RoundTally): Promise<Candidate | null> {
+    const evaluation = await this.#evaluate(parent, batch, 'train', tally);
+    const experiments = await this.#experiments(evaluation.rollouts.slice(0, this.#options.gradientBatchSize));
+    const seed = this.#options.seed * 1_000_003 + tally.round * 1009 + index;
+    const critique = await this.#complete(this.#options.gradientModel, gradientMessage(index, parent.template, experiments), seed);
+    const reply = await this.#complete(this.#options.applyEditModel, editMessage(index, parent.template, critique), seed);
+    const edited = extractTemplate(reply);
+    const check = checkTemplateEdit(parent.template, edited, this.#engine);
+    if (!check.ok) {
+      tally.rejectedEdits++;
+      this.#log.warn(`APO round ${tally.round}: edit of ${parent.resourcesId} rejected (${check.reason}); it is not run`);
+      return null;
+    }
+    const added = await this.#store.addResources(this.#resourcesOf(edited));
+    return { resourcesId: added.resources_id, template: edited, parentResourcesId: parent.resourcesId };
+  }
+
+  /** The experiments of a critique request, read with SQL: each rollout's LLM messages, final reward and status. */
+  async #experiments(rollouts: ScoredRollout<TTask>[]): Promise<unknown[]> {
+    if (rollouts.length === 0) return [];
+    const ids = rollouts.map((rollout) => sqlString(rollout.rolloutId)).join(', ');
+    // The latest attempt's calls only: a retried rollout's earlier attempt is not what the reward scored.
+    const calls = await this.#data.query(
+      `SELECT rollout_id, input_messages, output_messages FROM llm_calls WHERE rollout_id IN (${ids})
+       QUALIFY attempt_id = arg_max(attempt_id, start_time) OVER (PARTITION BY rollout_id)
+       ORDER BY rollout_id, sequence_id, start_time`,
+    );
+    const rewards = await this.#rewards(rollouts.map((rollout) => rollout.rolloutId));
+    return rollouts.map((rollout) => ({
+      rollout_id: rollout.rolloutId,
+      status: rollout.status,
+      final_reward: rewards.get(rollout.rolloutId) ?? null,
+      task_input: this.#options.critiqueTaskInput(rollout.task),
+      llm_calls: calls
+        .filter((call) => call.rollout_id === rollout.rolloutId)
+        .map((call) => ({ input_messages: call.input_messages, output_messages: call.output_messages })),
+    }));
+  }
+
+  /** Each rollout's final primary reward (the last one recorded), read with SQL from `rewards`. */
+  async #rewards(rolloutIds: readonly string[]): Promise<Map<string, number>> {
+    if (rolloutIds.length === 0) return new Map();
+    const rows = await this.#data.query(
+      `SELECT rollout_id, value FROM rewards WHERE is_primary AND rollout_id IN (${rolloutIds.map(sqlString).join(', ')})
+       QUALIFY row_number() OVER (PARTITION BY rollout_id ORDER BY time DESC) = 1`,
+    );
+    return new Map(rows.map((row) => [String(row.rollout_id), Number(row.value)]));
+  }
+
+  /**
+   * Runs `candidate` on `tasks` and scores it: the mean reward, failures and rollouts unfinished by
+   * the batch deadline counting 0. Unfinished rollouts are cancelled and reported.
+   */
+  async #evaluate(candidate: Candidate, tasks: readonly TTask[], mode: RolloutMode, tally: RoundTally): Promise<{ score: number; rollouts: ScoredRollout<TTask>[] }> {
+    this.#signal.throwIfAborted();
+    const enqueued = await this.#store.enqueueRollouts(
+      tasks.map((input) => ({
+        input,
+        mode,
+        resourcesId: candidate.resourcesId,
+        config: this.#options.rolloutConfig ?? undefined,
+        metadata: { apo_run_id: this.#options.runId, apo_round: tally.round },
+      })),
+    );
+    const ids = enqueued.map((rollout) => rollout.rollout_id);
+    const finished = new Map<string, RolloutStatus>();
+    const deadline = Date.now() + this.#options.rolloutBatchTimeoutSeconds * 1000;
+    while (finished.size < ids.length && Date.now() < deadline) {
+      this.#signal.throwIfAborted();
+      const pending = ids.filter((id) => !finished.has(id));
+      // A server-side long-poll; the slice only bounds how late an abort is noticed.
+      const slice = Math.max(0.001, Math.min(5, (deadline - Date.now()) / 1000));
+      for (const rollout of await this.#store.waitForRollouts(pending, { timeoutSeconds: slice, signal: this.#signal })) finished.set(rollout.rollout_id, rollout.status);
+    }
+    const unfinished = ids.filter((id) => !finished.has(id));
+    if (unfinished.length > 0) {
+      tally.timedOut.push(...unfinished);
+      this.#log.warn(
+        `APO round ${tally.round}: ${unfinished.length} of ${ids.length} rollouts of ${candidate.resourcesId} did not finish within ` +
+          `${this.#options.rolloutBatchTimeoutSeconds} s and are scored as failures: ${unfinished.join(', ')}`,
+      );
+      await Promise.all(unfinished.map((id) => this.#store.cancelRollout(id).catch(() => undefined)));
+    }
+    const rewards = await this.#rewards([...finished.keys()].filter((id) => finished.get(id) === 'succeeded'));
+    const rollouts = ids.map((rolloutId, index): ScoredRollout<TTask> => {
+      const status = finished.get(rolloutId) ?? 'timeout';
+      return { rolloutId, task: tasks[index], status, reward: status === 'succeeded' ? (rewards.get(rolloutId) ?? 0) : 0 };
+    });
+    const score = rollouts.length === 0 ? 0 : rollouts.reduce((sum, rollout) => sum + rollout.reward, 0) / rollouts.length;
+    return { score, rollouts };
+  }
+
+  async #fullValScore(candidate: Candidate, tally: RoundTally): Promise<number> {
+    const known = this.#fullValScores.get(candidate.resourcesId);
+    if (known !== undefined) return known;
+    const { score } = await this.#evaluate(candidate, this.#val, 'val', tally);
+    this.#fullValScores.set(candidate.resourcesId, score);
+    return score;
+  }
+
+  async #complete(model: string, content: string, seed: number): Promise<string> {
+    return this.#limit.run(async () => {
+      this.#signal.throwIfAborted();
+      const completion = await this.#openai.chat.completions.create(
+        { model, messages: [{ role: 'user', content }], temperature: this.#options.diversityTemperature, seed },
+        { signal: this.#signal },
+      );
+      return completion.choices[0]?.message?.content ?? '';
+    });
+  }
+
+  async #record(
+    tally: RoundTally,
+    candidates: ApoCandidateScore[],
+    beam: ApoCandidateScore[],
+    leader: Candidate,
+    leaderScore: number | null,
+    best: { candidate: Candidate; score: number | null },
+  ): Promise<ApoRoundRecord> {
+    const record: ApoRoundRecord = {
+      run_id: this.#options.runId,
+      round: tally.round,
+      completed_at: Date.now() / 1000,
+      candidates,
+      beam,
+      leader_resources_id: leader.resourcesId,
+      leader_val_score: leaderScore,
+      best_resources_id: best.candidate.resourcesId,
+      best_val_score: best.score,
+      rejected_edits: tally.rejectedEdits,
+      timed_out_rollouts: tally.timedOut.length,
+      timed_out_rollout_ids: tally.timedOut,
+    };
+    await this.#data.recordRound(record);
+    this.#options.onRound?.(record);
+    return record;
+  }
+
+  async #loadRounds(): Promise<ApoRoundRecord[]> {
+    const rows = await this.#data.query(`SELECT * FROM apo_rounds WHERE run_id = ${sqlString(this.#options.runId)} ORDER BY round`);
+    return rows.map((row) => row as unknown as ApoRoundRecord);
+  }
+
+  /** The latest resources' prompt: the initial candidate. */
+  async #initialCandidate(): Promise<Candidate> {
+    const latest = await this.#store.getLatestResources();
+    if (!latest) throw new Error(`APO needs the initial prompt in the store: add resources with a \`${this.#options.promptResourceName}\` prompt template first`);
+    return this.#candidateOf(latest.resources_id, latest.resources, null);
+  }
+
+  async #loadCandidate(resourcesId: string, parentResourcesId: string | null): Promise<Candidate> {
+    const update = await this.#store.getResources(resourcesId);
+    if (!update) throw new Error(`APO cannot resume: resources ${resourcesId} of run ${this.#options.runId} are not in the store`);
+    return this.#candidateOf(resourcesId, update.resources, parentResourcesId);
+  }
+
+  #candidateOf(resourcesId: string, resources: NamedResources, parentResourcesId: string | null): Candidate {
+    const name = this.#options.promptResourceName;
+    const resource = resources[name];
+    if (!resource || resource.resource_type !== 'prompt_template') {
+      throw new Error(`APO expected resources ${resourcesId} to hold a prompt template named \`${name}\``);
+    }
+    const prompt = PromptTemplate.fromResource(resource);
+    this.#engine = prompt.engine;
+    this.#baseResources = Object.fromEntries(Object.entries(resources).filter(([key]) => key !== name));
+    return { resourcesId, template: prompt.template, parentResourcesId };
+  }
+
+  #resourcesOf(template: string): NamedResources {
+    return { ...this.#baseResources, [this.#options.promptResourceName]: new PromptTemplate(template, this.#engine).toResource() };
+  }
+}
+
+function formatScore(score: number | null): string {
+  return score === null ? 'n/a' : score.toFixed(3);
+}
+
