@@ -2,6 +2,7 @@ import { runnerCommand, RUNNER_USAGE } from './runner-command.ts';
 import { serveCommand, SERVE_USAGE } from './serve-command.ts';
 import { simLlmCommand, SIM_LLM_USAGE } from './sim-llm-command.ts';
 import { sqlCommand, SQL_USAGE, UsageError } from './sql-command.ts';
+import { trainCommand, TRAIN_USAGE } from './train-command.ts';
 
 const USAGE = `Usage: agl <command> [options]
 
@@ -10,6 +11,7 @@ Commands:
   sql     run a read-only SQL query against a collector or a DuckDB file
   sim-llm run the simulated OpenAI-compatible model (for tests and offline demos)
   runner  run agent runners for a collector's rollout queue (remote workers)
+  train   train an example agent's prompt with APO (live progress, best prompt saved)
 
 Run \`agl <command> --help\` for a command's options.`;
 
@@ -18,6 +20,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   sql: { run: sqlCommand, usage: SQL_USAGE },
   'sim-llm': { run: simLlmCommand, usage: SIM_LLM_USAGE },
   runner: { run: runnerCommand, usage: RUNNER_USAGE },
+  train: { run: trainCommand, usage: TRAIN_USAGE },
 };
 
 /** Runs the `agl` command line; returns the process exit code. */

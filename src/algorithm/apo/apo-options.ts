@@ -43,6 +43,17 @@ export interface ApoOptions<TTask = unknown> {
   data?: ApoData;
   /** Called after each completed round (round 0 is the initial validation). */
   onRound?: (round: ApoRoundRecord) => void;
+  /**
+   * How a round is scheduled. `'concurrent'`: independent children (and the validation of beam and
+   * children) run at once and rollouts are awaited with the store's server-side wait.
+   * `'sequential'`: Agent Lightning's schedule — children one after another, candidates validated
+   * one after another, rollouts awaited by polling every `pollIntervalSeconds`. It exists for the
+   * comparison of `npm run bench:apo`; it gives the same prompts, only slower.
+   * @default 'concurrent'
+   */
+  schedule?: 'concurrent' | 'sequential';
+  /** The polling interval of the `'sequential'` schedule (Agent Lightning's is 2 s). @default 2 */
+  pollIntervalSeconds?: number;
 }
 
 /** {@link ApoOptions} with every default applied. */
@@ -70,6 +81,8 @@ export function resolveApoOptions<TTask>(options: ApoOptions<TTask>): ResolvedAp
     critiqueTaskInput: options.critiqueTaskInput ?? defaultCritiqueTaskInput,
     data: options.data,
     onRound: options.onRound,
+    schedule: options.schedule ?? 'concurrent',
+    pollIntervalSeconds: options.pollIntervalSeconds ?? 2,
   };
   for (const name of ['gradientBatchSize', 'valBatchSize', 'beamWidth', 'branchFactor', 'maxConcurrentModelCalls'] as const) {
     if (!Number.isInteger(resolved[name]) || resolved[name] < 1) throw new RangeError(`Expected \`${name}\` to be an integer ≥ 1, got \`${resolved[name]}\``);
@@ -79,6 +92,10 @@ export function resolveApoOptions<TTask>(options: ApoOptions<TTask>): ResolvedAp
   if (!(resolved.diversityTemperature >= 0 && resolved.diversityTemperature <= 2)) {
     throw new RangeError(`Expected \`diversityTemperature\` to be a number from 0 to 2, got \`${resolved.diversityTemperature}\``);
   }
+  if (resolved.schedule !== 'concurrent' && resolved.schedule !== 'sequential') {
+    throw new RangeError(`Expected \`schedule\` to be 'concurrent' or 'sequential', got \`${String(resolved.schedule)}\``);
+  }
+  if (!(resolved.pollIntervalSeconds > 0)) throw new RangeError(`Expected \`pollIntervalSeconds\` to be > 0, got \`${resolved.pollIntervalSeconds}\``);
   if (!(resolved.rolloutBatchTimeoutSeconds > 0)) throw new RangeError(`Expected \`rolloutBatchTimeoutSeconds\` to be > 0, got \`${resolved.rolloutBatchTimeoutSeconds}\``);
   for (const name of ['gradientModel', 'applyEditModel', 'promptResourceName', 'runId'] as const) {
     if (typeof resolved[name] !== 'string' || resolved[name] === '') throw new TypeError(`Expected \`${name}\` to be a non-empty string`);

@@ -164,11 +164,33 @@ class ApoSession<TTask> {
         })),
       );
       const valBatch = random.sample(this.#val, this.#options.valBatchSize);
-      const children = (await Promise.all(jobs.map((job) => this.#child(job.parent, job.batch, job.index, tally)))).filter((child) => child !== null);
+      // Each distinct prompt is scored on the validation batch once. On the concurrent schedule a
+      // candidate's scoring starts as soon as it exists (the beam's at once, behind the children's
+      // train rollouts in the queue; each child's when its edit is accepted): no barrier between
+      // the children and the validation.
+      const valScores = new Map<string, Promise<number>>();
+      const valScore = (candidate: Candidate): Promise<number> => {
+        let score = valScores.get(candidate.template);
+        if (!score) {
+          score = this.#evaluate(candidate, valBatch, 'val', tally).then((evaluation) => evaluation.score);
+          score.catch(() => undefined); // Awaited below; an early failure must not be unhandled meanwhile.
+          valScores.set(candidate.template, score);
+        }
+        return score;
+      };
+      const concurrent = this.#options.schedule === 'concurrent';
+      const childSteps = jobs.map((job) => async () => {
+        const child = await this.#child(job.parent, job.batch, job.index, tally);
+        if (child && concurrent) void valScore(child);
+        return child;
+      });
+      const childrenDone = this.#all(childSteps);
+      if (concurrent) for (const candidate of beam) void valScore(candidate);
+      const children = (await childrenDone).filter((child) => child !== null);
 
       const seen = new Set<string>();
       const pool = [...beam, ...children].filter((candidate) => !seen.has(candidate.template) && seen.add(candidate.template));
-      const scores = await Promise.all(pool.map(async (candidate) => (await this.#evaluate(candidate, valBatch, 'val', tally)).score));
+      const scores = await this.#all(pool.map((candidate) => () => valScore(candidate)));
       const ranked = pool.map((candidate, index) => ({ candidate, score: scores[index], index })).sort((a, b) => b.score - a.score || a.index - b.index);
       const kept = ranked.slice(0, beamWidth);
       beam = kept.map((entry) => entry.candidate);
@@ -201,6 +223,14 @@ class ApoSession<TTask> {
       rejectedEdits: rounds.reduce((sum, round) => sum + round.rejected_edits, 0),
       timedOutRolloutIds: rounds.flatMap((round) => round.timed_out_rollout_ids),
     };
+  }
+
+  /** Runs independent steps: all at once, or one after another on the `'sequential'` schedule. */
+  async #all<T>(steps: (() => Promise<T>)[]): Promise<T[]> {
+    if (this.#options.schedule === 'concurrent') return Promise.all(steps.map((step) => step()));
+    const results: T[] = [];
+    for (const step of steps) results.push(await step());
+    return results;
   }
 
   /** One child: run the parent on `batch`, critique it, apply the critique; null when the edit is refused. */
@@ -274,6 +304,12 @@ class ApoSession<TTask> {
     while (finished.size < ids.length && Date.now() < deadline) {
       this.#signal.throwIfAborted();
       const pending = ids.filter((id) => !finished.has(id));
+      if (this.#options.schedule === 'sequential') {
+        // Agent Lightning's way: look, and if not everything is done, sleep the polling interval.
+        for (const rollout of await this.#store.waitForRollouts(pending, { timeoutSeconds: 0.001, signal: this.#signal })) finished.set(rollout.rollout_id, rollout.status);
+        if (finished.size < ids.length) await sleep(Math.min(this.#options.pollIntervalSeconds * 1000, Math.max(0, deadline - Date.now())), this.#signal);
+        continue;
+      }
       // A server-side long-poll; the slice only bounds how late an abort is noticed.
       const slice = Math.max(0.001, Math.min(5, (deadline - Date.now()) / 1000));
       for (const rollout of await this.#store.waitForRollouts(pending, { timeoutSeconds: slice, signal: this.#signal })) finished.set(rollout.rollout_id, rollout.status);
@@ -375,6 +411,21 @@ class ApoSession<TTask> {
   #resourcesOf(template: string): NamedResources {
     return { ...this.#baseResources, [this.#options.promptResourceName]: new PromptTemplate(template, this.#engine).toResource() };
   }
+}
+
+function sleep(millis: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, millis);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function formatScore(score: number | null): string {
