@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type OpenAI from 'openai';
 import { PromptTemplate } from '../../agent/index.ts';
 import type { PromptTemplateEngine } from '../../agent/index.ts';
@@ -119,6 +120,8 @@ class ApoSession<TTask> {
     this.#store = context.store;
     this.#data = options.data ?? apoDataForStore(context.store);
     this.#signal = context.signal;
+    // Every concurrent wait and model call listens on this one signal: many listeners are expected.
+    setMaxListeners(0, this.#signal);
     this.#log = context.log;
     this.#train = context.trainDataset;
     this.#val = context.valDataset && context.valDataset.length > 0 ? context.valDataset : context.trainDataset;
