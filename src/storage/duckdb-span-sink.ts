@@ -1,6 +1,7 @@
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from './database.ts';
+import { GroupCommitter } from './group-committer.ts';
 import { LLM_CALL_COLUMN_KINDS, REWARD_COLUMN_KINDS, SPAN_COLUMN_KINDS } from './span-rows.ts';
 import type { ColumnKind, RowValue, SpanRows } from './span-rows.ts';
 import type { SinkWriteResult, SpanSink } from './span-sink.ts';
@@ -22,12 +23,6 @@ export interface DuckDBSpanSinkOptions {
   onCommitted?: (rows: SpanRows) => void;
 }
 
-interface PendingWrite {
-  rows: SpanRows;
-  resolve: (result: SinkWriteResult) => void;
-  reject: (error: unknown) => void;
-}
-
 /** A connection with its own appenders: one transaction at a time. */
 interface Lane {
   connection: DuckDBConnection;
@@ -37,29 +32,37 @@ interface Lane {
 }
 
 /**
- * Writes spans to DuckDB through appenders, with group commit: writes that arrive while a commit
- * is under way wait and go together into the next transaction, so each commit (and its WAL sync)
- * is shared by every concurrent request. A write resolves only after its transaction committed.
+ * Writes spans to DuckDB through appenders, with group commit ({@link GroupCommitter}): writes that
+ * arrive while a commit is under way wait and go together into the next transaction, so each commit
+ * (and its WAL sync) is shared by every concurrent request. A write resolves only after its
+ * transaction committed; a write that makes its group fail is retried alone and fails alone.
  *
  * Two lanes (connection + appenders) take turns: while one lane's COMMIT runs on DuckDB's threads,
- * the other appends the next group on the JavaScript thread. At most one commit is in flight.
+ * the other appends the next group on the JavaScript thread (spans are independent, so a group never
+ * depends on the one before). At most one commit is in flight.
  */
 export class DuckDBSpanSink implements SpanSink {
-  readonly #lanes: [Lane, Lane];
+  readonly #committer: GroupCommitter<SpanRows, Lane>;
   readonly #maxQueuedSpans: number;
   readonly #retryAfterMillis: number;
-  readonly #onCommitted: ((rows: SpanRows) => void) | undefined;
-  #pending: PendingWrite[] = [];
   #queuedSpans = 0;
-  #draining: Promise<void> | null = null;
   #closed = false;
   readonly #release: () => void;
 
   private constructor(lanes: [Lane, Lane], options: DuckDBSpanSinkOptions, release: () => void) {
-    this.#lanes = lanes;
     this.#maxQueuedSpans = options.maxQueuedSpans ?? 262_144;
     this.#retryAfterMillis = options.retryAfterMillis ?? 1000;
-    this.#onCommitted = options.onCommitted;
+    const onCommitted = options.onCommitted;
+    this.#committer = new GroupCommitter<SpanRows, Lane>({
+      lanes,
+      begin: (lane) => lane.connection.run('BEGIN TRANSACTION').then(() => undefined),
+      write: (lane, group) => appendGroup(lane, group),
+      commit: (lane) => lane.connection.run('COMMIT').then(() => undefined),
+      rollback: (lane) => lane.connection.run('ROLLBACK').then(() => undefined),
+      onCommitted: onCommitted && ((group) => {
+        for (const rows of group) onCommitted(rows);
+      }),
+    });
     this.#release = release;
   }
 
@@ -102,15 +105,20 @@ export class DuckDBSpanSink implements SpanSink {
       return Promise.resolve({ kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis });
     }
     this.#queuedSpans += rows.spanCount;
-    const result = new Promise<SinkWriteResult>((resolve, reject) => {
-      this.#pending.push({ rows, resolve, reject });
-    });
-    this.#draining ??= this.#drain();
-    return result;
+    return this.#committer.submit(rows).then(
+      (): SinkWriteResult => {
+        this.#queuedSpans -= rows.spanCount;
+        return { kind: 'written' };
+      },
+      (error: unknown) => {
+        this.#queuedSpans -= rows.spanCount;
+        throw error;
+      },
+    );
   }
 
-  async flush(): Promise<void> {
-    while (this.#draining) await this.#draining;
+  flush(): Promise<void> {
+    return this.#committer.flush();
   }
 
   async close(): Promise<void> {
@@ -119,94 +127,25 @@ export class DuckDBSpanSink implements SpanSink {
     await this.flush();
     this.#release();
   }
+}
 
-  async #drain(): Promise<void> {
-    let inFlight: Promise<void> | null = null;
-    let turn = 0;
-    try {
-      while (this.#pending.length > 0 || inFlight) {
-        if (this.#pending.length === 0) {
-          await inFlight;
-          inFlight = null;
-          continue;
-        }
-        const lane = this.#lanes[turn];
-        turn ^= 1;
-        await lane.connection.run('BEGIN TRANSACTION');
-        // Taken after BEGIN so that writes arriving meanwhile join this group.
-        const batch = this.#pending;
-        this.#pending = [];
-        const appended = this.#appendOpen(lane, batch);
-        // The previous lane's commit must be done before this one starts: commits stay in order,
-        // and the lane used next is free again.
-        if (inFlight) await inFlight;
-        inFlight = appended ? this.#commit(lane, batch) : this.#retryEachAlone(lane, batch);
-      }
-    } finally {
-      this.#draining = null;
+/** Appends a group inside the lane's open transaction; on failure clears the appenders and throws. */
+function appendGroup(lane: Lane, group: readonly SpanRows[]): void {
+  try {
+    const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+    for (const rows of group) {
+      appendRows(lane.spans, rows.spans, SPAN_COLUMN_KINDS, receivedAt);
+      appendRows(lane.rewards, rows.rewards, REWARD_COLUMN_KINDS, null);
+      appendRows(lane.llmCalls, rows.llmCalls, LLM_CALL_COLUMN_KINDS, null);
     }
-  }
-
-  /** Appends a group inside the lane's open transaction; on failure rolls back and returns false. */
-  #appendOpen(lane: Lane, batch: readonly PendingWrite[]): boolean {
-    try {
-      const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
-      for (const write of batch) this.#append(lane, write.rows, receivedAt);
-      lane.spans.flushSync();
-      lane.rewards.flushSync();
-      lane.llmCalls.flushSync();
-      return true;
-    } catch {
-      lane.spans.clear();
-      lane.rewards.clear();
-      lane.llmCalls.clear();
-      return false;
-    }
-  }
-
-  /** Commits the lane's transaction and settles its writes (retrying each alone if it fails). */
-  async #commit(lane: Lane, batch: readonly PendingWrite[]): Promise<void> {
-    try {
-      await lane.connection.run('COMMIT');
-    } catch {
-      await this.#retryEachAlone(lane, batch);
-      return;
-    }
-    this.#settle(batch, null);
-  }
-
-  /**
-   * After a failed group: rolls back, then writes each write in a transaction of its own, so one
-   * bad write fails alone and stores nothing, while the others that shared its group succeed.
-   */
-  async #retryEachAlone(lane: Lane, batch: readonly PendingWrite[]): Promise<void> {
-    await lane.connection.run('ROLLBACK').catch(() => undefined);
-    for (const write of batch) {
-      try {
-        await lane.connection.run('BEGIN TRANSACTION');
-        if (!this.#appendOpen(lane, [write])) throw new Error('The spans could not be appended');
-        await lane.connection.run('COMMIT');
-        this.#settle([write], null);
-      } catch (error) {
-        await lane.connection.run('ROLLBACK').catch(() => undefined);
-        this.#settle([write], error);
-      }
-    }
-  }
-
-  #settle(batch: readonly PendingWrite[], error: unknown): void {
-    for (const write of batch) {
-      this.#queuedSpans -= write.rows.spanCount;
-      if (error === null) write.resolve({ kind: 'written' });
-      else write.reject(error);
-    }
-    if (error === null && this.#onCommitted) for (const write of batch) this.#onCommitted(write.rows);
-  }
-
-  #append(lane: Lane, rows: SpanRows, receivedAt: DuckDBTimestampValue): void {
-    appendRows(lane.spans, rows.spans, SPAN_COLUMN_KINDS, receivedAt);
-    appendRows(lane.rewards, rows.rewards, REWARD_COLUMN_KINDS, null);
-    appendRows(lane.llmCalls, rows.llmCalls, LLM_CALL_COLUMN_KINDS, null);
+    lane.spans.flushSync();
+    lane.rewards.flushSync();
+    lane.llmCalls.flushSync();
+  } catch (error) {
+    lane.spans.clear();
+    lane.rewards.clear();
+    lane.llmCalls.clear();
+    throw error;
   }
 }
 

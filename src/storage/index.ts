@@ -1,11 +1,13 @@
 export { Database } from './database.ts';
 export { DuckDBSpanSink } from './duckdb-span-sink.ts';
+export { GroupCommitter } from './group-committer.ts';
 export { attributesToJson, valueToJson } from './json-text.ts';
 export { SCHEMA_VERSION, migrate } from './migrations.ts';
 export { runReadOnlyQuery } from './read-only-query.ts';
 export { SPAN_ROW_WIDTH, toSpanRows } from './span-rows.ts';
 export type { DatabaseOptions } from './database.ts';
 export type { DuckDBSpanSinkOptions } from './duckdb-span-sink.ts';
+export type { GroupCommitterOptions } from './group-committer.ts';
 export type { QueryColumn, QueryResult, ReadOnlyQueryOptions } from './read-only-query.ts';
 export type { MappedSpan, SinkWriteResult, SpanSink } from './span-sink.ts';
 export type { RowValue, SpanAttemptActivity, SpanRows } from './span-rows.ts';

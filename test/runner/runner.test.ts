@@ -99,10 +99,7 @@ describe('RunnerPool', () => {
     ]);
   });
 
-  // todo: the store's span-activity heartbeat can apply after the runner reported the attempt
-  // `failed` and move the `requeuing` rollout back to `running` (DuckDBLightningStore#applyActivity
-  // does not check that the attempt is final), leaving it stuck. Remove `todo` once fixed there.
-  it('an agent that throws: attempt failed with the exception span, rollout retried per retry_condition', { todo: 'store: late span activity revives a requeuing rollout' }, async () => {
+  it('an agent that throws: attempt failed with the exception span, rollout retried per retry_condition', async () => {
     const tries = new Map<string, number>();
     const agent = rollout(async (task: { failTimes: number }, _resources, context) => {
       const count = (tries.get(context.rolloutId) ?? 0) + 1;
