@@ -71,6 +71,7 @@ console.log(`${(bytes / 1024 / 1024).toFixed(0)} MiB of request bodies; ${sender
   var ceilingRate = (requests * batchSize) / ((performance.now() - started) / 1000);
   const stored = await runReadOnlyQuery(database, 'SELECT count(*) FROM spans');
   if (stored.rows[0][0] !== requests * batchSize) throw new Error(`ceiling stored ${stored.rows[0][0]} spans`);
+  await ingestor.close();
   await sink.close();
   await database.close();
 }

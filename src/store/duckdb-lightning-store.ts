@@ -606,8 +606,12 @@ export class DuckDBLightningStore implements LightningStore {
    * raises the rollout's span sequence counter. Applied in the background, batched.
    */
   recordSpanActivity(activities: readonly SpanAttemptActivity[]): void {
-    if (this.#closed || activities.length === 0) return;
-    this.#pendingActivity.push(...activities);
+    if (this.#closed) return;
+    // Only spans of attempts the store handed out matter here (an attempt id exists only once its
+    // dequeue or start committed); spans of other traces cost the store nothing.
+    const known = activities.filter((activity) => this.#rollouts.has(activity.rolloutId));
+    if (known.length === 0) return;
+    this.#pendingActivity.push(...known);
     this.#activityFlush ??= this.#applyActivity();
   }
 
@@ -958,13 +962,15 @@ export class DuckDBLightningStore implements LightningStore {
         await this.#mutate((draft) => {
           const now = nowSeconds();
           for (const activity of batch) {
+            const base = this.#read(draft, activity.rolloutId);
+            const index = base?.attempts.findIndex((attempt) => attempt.attempt_id === activity.attemptId) ?? -1;
+            // Spans of rollouts the store does not know are stored all the same, but cost the store
+            // nothing (no write on the ingest path).
+            if (!base || index < 0) continue;
             if (activity.maxSequenceId !== null) {
               const current = this.#lastSequenceId(draft, activity.rolloutId);
               if (activity.maxSequenceId > current) draft.sequences.set(activity.rolloutId, activity.maxSequenceId);
             }
-            const base = this.#read(draft, activity.rolloutId);
-            const index = base?.attempts.findIndex((attempt) => attempt.attempt_id === activity.attemptId) ?? -1;
-            if (!base || index < 0) continue; // Spans of unknown rollouts are stored all the same.
             const entry = this.#edit(draft, activity.rolloutId);
             const attempt = { ...entry.attempts[index], last_heartbeat_time: now };
             const revived = attempt.status === 'preparing' || attempt.status === 'unresponsive';
