@@ -1,4 +1,6 @@
-export { DuckDBLightningStore, checkConfig, rolloutStatusFromAttempt } from './duckdb-lightning-store.ts';
+export { DuckDBLightningStore } from './duckdb-lightning-store.ts';
+export { rolloutStatusFromAttempt } from './draft-editor.ts';
+export { checkConfig } from './store-input-checks.ts';
 export { flattenAttributes, spanFromRow, spanToMapped } from './span-conversion.ts';
 export {
   ATTEMPT_STATUSES,

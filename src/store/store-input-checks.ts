@@ -1,0 +1,81 @@
+import { ATTEMPT_STATUSES, ROLLOUT_MODES } from './store-types.ts';
+import type { NewRollout } from './lightning-store.ts';
+import type { NamedResources, Rollout, RolloutConfig } from './store-types.ts';
+import { StoreValidationError } from './store-validation-error.ts';
+
+/** A {@link NewRollout} checked, with defaults filled in. */
+export interface CheckedNewRollout {
+  input: unknown;
+  mode: Rollout['mode'];
+  resourcesId: string | null;
+  config: RolloutConfig;
+  metadata: Record<string, unknown> | null;
+}
+
+/** A new rollout request checked, with defaults filled in; throws on a bad field. */
+export function checkNewRollout(request: NewRollout, loc: (string | number)[]): CheckedNewRollout {
+  if (typeof request !== 'object' || request === null) throw StoreValidationError.at(loc, 'Expected an object', 'dict_type');
+  if (!('input' in request)) throw StoreValidationError.at([...loc, 'input'], 'Field required', 'missing');
+  const mode = request.mode ?? null;
+  if (mode !== null && !ROLLOUT_MODES.includes(mode)) {
+    throw StoreValidationError.at([...loc, 'mode'], `Expected one of ${ROLLOUT_MODES.join(', ')} or null`, 'enum');
+  }
+  const resourcesId = request.resourcesId ?? null;
+  if (resourcesId !== null && typeof resourcesId !== 'string') throw StoreValidationError.at([...loc, 'resources_id'], 'Expected a string or null', 'string_type');
+  const metadata = request.metadata ?? {};
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw StoreValidationError.at([...loc, 'metadata'], 'Expected an object or null', 'dict_type');
+  return { input: request.input ?? null, mode, resourcesId, config: checkConfig(request.config ?? {}, [...loc, 'config']), metadata };
+}
+
+/** A config with defaults filled in; throws on a bad field. */
+export function checkConfig(config: Partial<RolloutConfig>, loc: (string | number)[]): RolloutConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw StoreValidationError.at(loc, 'Expected an object', 'dict_type');
+  const maxAttempts = config.max_attempts ?? 1;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw StoreValidationError.at([...loc, 'max_attempts'], `Expected an integer ≥ 1, got ${JSON.stringify(maxAttempts)}`, 'greater_than_equal');
+  }
+  const retry = config.retry_condition ?? [];
+  if (!Array.isArray(retry) || retry.some((status) => !ATTEMPT_STATUSES.includes(status))) {
+    throw StoreValidationError.at([...loc, 'retry_condition'], `Expected a list of ${ATTEMPT_STATUSES.join(', ')}`, 'enum');
+  }
+  for (const field of ['timeout_seconds', 'unresponsive_seconds'] as const) {
+    const value = config[field];
+    if (value !== undefined && value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+      throw StoreValidationError.at([...loc, field], `Expected a number of seconds ≥ 0 or null, got ${JSON.stringify(value)}`, 'float_type');
+    }
+  }
+  return {
+    timeout_seconds: config.timeout_seconds ?? null,
+    unresponsive_seconds: config.unresponsive_seconds ?? null,
+    max_attempts: maxAttempts,
+    retry_condition: [...retry],
+  };
+}
+
+/** Throws unless `resources` is an object of resources, each with a string `resource_type`. */
+export function checkResources(resources: NamedResources): void {
+  if (typeof resources !== 'object' || resources === null || Array.isArray(resources)) {
+    throw StoreValidationError.at(['resources'], 'Expected an object of named resources', 'dict_type');
+  }
+  for (const [name, resource] of Object.entries(resources)) {
+    if (typeof resource !== 'object' || resource === null || typeof resource.resource_type !== 'string') {
+      throw StoreValidationError.at(['resources', name, 'resource_type'], 'Expected an object with a string `resource_type`', 'missing');
+    }
+  }
+}
+
+/** The values of a list filter, `null` when absent; throws on one not in `allowed`. */
+export function checkEnumList<T extends string>(values: readonly T[] | null | undefined, allowed: readonly T[], field: string): readonly T[] | null {
+  if (values === null || values === undefined) return null;
+  const bad = values.findIndex((value) => !allowed.includes(value));
+  if (!Array.isArray(values) || bad >= 0) {
+    throw StoreValidationError.at([field, bad], `Expected one of ${allowed.join(', ')}`, 'enum');
+  }
+  return values;
+}
+
+/** How filters combine: `and` when absent. */
+export function checkFilterLogic(logic: string | undefined): 'and' | 'or' {
+  if (logic === undefined || logic === 'and' || logic === 'or') return logic ?? 'and';
+  throw StoreValidationError.at(['filter_logic'], `Expected 'and' or 'or', got ${JSON.stringify(logic)}`, 'enum');
+}
