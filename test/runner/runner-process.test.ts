@@ -72,15 +72,15 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
 describe('agl runner (a separate process)', () => {
   it('killed with SIGKILL mid-rollout: its attempt goes unresponsive, the rollout is retried and completed by another runner', async () => {
     const [item] = await client.enqueueRollouts([
-      { input: { sleepMillis: 60_000, reward: 0.25 }, config: { unresponsive_seconds: 1, max_attempts: 2, retry_condition: ['unresponsive'] } },
+      { input: { sleepMillis: 60_000, reward: 0.25 }, config: { unresponsive_seconds: 2, max_attempts: 2, retry_condition: ['unresponsive'] } },
     ]);
     const runner = await startRunner();
     const first = await until('the runner process to run the rollout', async () => {
       const attempt = await client.getLatestAttempt(item.rollout_id);
       return attempt?.status === 'running' && attempt.worker_id ? attempt : null;
     });
-    // Alive and heartbeating past unresponsive_seconds.
-    await sleep(1300);
+    // Alive and heartbeating past unresponsive_seconds (heartbeats every 0.2 s leave a wide margin).
+    await sleep(2300);
     assert.equal((await client.getLatestAttempt(item.rollout_id))?.status, 'running', 'heartbeats keep a live runner responsive');
 
     runner.child.kill('SIGKILL');

@@ -178,12 +178,12 @@ describe('RunnerPool', () => {
 
   it('heartbeats the attempt while the agent runs, so unresponsive_seconds does not fire', async () => {
     const agent = rollout(async () => {
-      await sleep(1500);
+      await sleep(2500);
       return 1;
     });
     const runners = pool(agent, 1, { heartbeatIntervalMillis: 200 });
     // No spans while it runs (the rollout span ends last): only the runner's heartbeat keeps it alive.
-    const [item] = await client.enqueueRollouts([{ input: 'long', config: { unresponsive_seconds: 0.7, max_attempts: 1 } }]);
+    const [item] = await client.enqueueRollouts([{ input: 'long', config: { unresponsive_seconds: 1.2, max_attempts: 1 } }]);
     const [done] = await waitAll([item]);
     await runners.stop();
     assert.equal(done.status, 'succeeded');

@@ -48,7 +48,8 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 
 describe('spans over OTLP as attempt heartbeats', () => {
   it('the first span moves the attempt and its rollout to running; later ones refresh the heartbeat', async () => {
-    const [rollout] = await client.enqueueRollouts([{ input: 'otlp', config: { unresponsive_seconds: 0.5 } }]);
+    // 2 s: far above any pause of a loaded CI machine, so only real silence makes it unresponsive.
+    const [rollout] = await client.enqueueRollouts([{ input: 'otlp', config: { unresponsive_seconds: 2 } }]);
     const [taken] = await client.dequeueRollouts({ workerId: 'w-otlp' });
     assert.equal(taken.rollout_id, rollout.rollout_id);
     assert.equal(taken.attempt.status, 'preparing');
@@ -63,7 +64,7 @@ describe('spans over OTLP as attempt heartbeats', () => {
 
     // Spans keep arriving for longer than unresponsive_seconds: still running.
     for (let round = 0; round < 5; round++) {
-      await sleep(150);
+      await sleep(500);
       await sendSpans(taken, 1, 10 + round);
     }
     const later = (await client.getLatestAttempt(taken.rollout_id))!;
@@ -74,7 +75,7 @@ describe('spans over OTLP as attempt heartbeats', () => {
     assert.deepEqual(spans.items.map((span) => span.sequence_id), [1, 2, 10, 11, 12, 13, 14]);
 
     // Then silence: the watchdog marks it unresponsive and fails the rollout (no retries).
-    const [done] = await client.waitForRollouts([taken.rollout_id], { timeoutSeconds: 5 });
+    const [done] = await client.waitForRollouts([taken.rollout_id], { timeoutSeconds: 10 });
     assert.equal(done.status, 'failed');
     assert.equal((await client.getLatestAttempt(taken.rollout_id))!.status, 'unresponsive');
   });

@@ -171,17 +171,18 @@ describe('rollout state machine', () => {
   });
 
   it('a heartbeat keeps an attempt responsive', async () => {
-    const taken = await store.startRollout({ input: 'hb', config: { unresponsive_seconds: 0.1 } });
+    const taken = await store.startRollout({ input: 'hb', config: { unresponsive_seconds: 1 } });
     await sleep(60);
     store.recordSpanActivity([{ rolloutId: taken.rollout_id, attemptId: taken.attempt.attempt_id, lastEndTimeUnixNano: 0n, maxSequenceId: 7 }]);
     await store.flushSpanActivity();
     assert.equal((await store.getLatestAttempt(taken.rollout_id))!.status, 'running');
     assert.equal(await status(taken.rollout_id), 'running');
-    await sleep(60);
+    // Well inside unresponsive_seconds, with room for a loaded machine.
+    await sleep(100);
     await store.checkHealth();
     assert.equal(await status(taken.rollout_id), 'running');
     assert.equal(await store.getNextSpanSequenceId(taken.rollout_id, taken.attempt.attempt_id), 8);
-    await sleep(120);
+    await sleep(1100);
     await store.checkHealth();
     assert.equal((await store.getLatestAttempt(taken.rollout_id))!.status, 'unresponsive');
   });
