@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,7 +34,7 @@ Examples: room-selector (Agent Lightning's APO tutorial: 57 tasks, 28 train / 29
   --config FILE             a JSON file: {"example", "algorithm": "apo", "db", "port", "out", "runners",
                             "seed", "apo": {beamRounds, beamWidth, branchFactor, valBatchSize,
                             gradientBatchSize, diversityTemperature, ...}}; flags override it.
-                            (JSON only: no YAML parser is installed.)
+                            (JSON, or YAML for .yaml / .yml files.)
   --db PATH                 the DuckDB file (default ./agl-train.duckdb); kept afterwards
   --fresh                   remove --db first instead of resuming from it
   --port N                  the collector's port (default 0: a free one, printed; 4318 is agl serve's)
@@ -95,14 +96,15 @@ interface TrainConfig {
 }
 
 function readConfig(path: string): TrainConfig {
-  if (/\.ya?ml$/i.test(path)) throw new UsageError(`--config: YAML is not supported (no YAML parser is installed); write ${path} as JSON`);
+  const isYaml = /\.ya?ml$/i.test(path);
   let config: unknown;
   try {
-    config = JSON.parse(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    config = isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new UsageError(`--config ${path}: ${(error as Error).message}`);
   }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`--config ${path}: expected a JSON object`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`--config ${path}: expected an object (a mapping) at the top`);
   for (const key of Object.keys(config)) if (!CONFIG_KEYS.has(key)) throw new UsageError(`--config ${path}: unknown key \`${key}\` (known: ${[...CONFIG_KEYS].join(', ')})`);
   const apo = (config as TrainConfig).apo;
   if (apo !== undefined) {

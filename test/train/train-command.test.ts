@@ -84,7 +84,7 @@ describe('agl train', () => {
     assert.equal(scoreLine(again.stdout, 'baseline'), baseline);
   });
 
-  it('takes a JSON config, flags overriding it, and refuses unknown keys and YAML', { timeout: 60_000 }, async () => {
+  it('takes a JSON or YAML config, flags overriding it, and refuses unknown keys and bad files', { timeout: 60_000 }, async () => {
     const dir = tempDir('agl-train-config-');
     const config = join(dir, 'train.json');
     writeFileSync(config, JSON.stringify({ example: 'room-selector', algorithm: 'apo', runners: 4, seed: 1, apo: { beamRounds: 3, beamWidth: 2, branchFactor: 1, valBatchSize: 4 } }));
@@ -100,9 +100,16 @@ describe('agl train', () => {
     const unknown = await agl(['train', '--config', config], dir);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown APO option `apo\.beamRound`/);
-    const yaml = await agl(['train', '--config', join(dir, 'train.yaml')], dir);
-    assert.equal(yaml.code, 2);
-    assert.match(yaml.stderr, /YAML is not supported/);
+    // The same configuration as YAML.
+    const yamlConfig = join(dir, 'train.yaml');
+    writeFileSync(yamlConfig, 'example: room-selector\nrunners: 3\nseed: 2\napo:\n  beamWidth: 2\n  branchFactor: 1\n  valBatchSize: 4\n');
+    const yaml = await agl(['train', '--config', yamlConfig, '--rounds', '0', '--db', join(dir, 'y.duckdb')], dir);
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.match(yaml.stdout, /APO: 0 rounds, beam width 2, branch factor 1, val batch 4, gradient batch 4, seed 2; 3 runners/);
+    writeFileSync(yamlConfig, 'example: [unclosed\n');
+    const badYaml = await agl(['train', '--config', yamlConfig], dir);
+    assert.equal(badYaml.code, 2);
+    assert.match(badYaml.stderr, /--config .*train\.yaml/);
     const example = await agl(['train', 'math-wizard'], dir);
     assert.equal(example.code, 2);
     assert.match(example.stderr, /unknown example `math-wizard`/);
