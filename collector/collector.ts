@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AglError, UnauthorizedError } from '../src/errors/index.ts';
+import { OtlpForwarder } from '../src/forward/index.ts';
+import type { OtlpForwarderOptions } from '../src/forward/index.ts';
 import { TraceIngestor } from '../src/ingest/index.ts';
 import { createLogger } from '../src/logging/index.ts';
 import type { Logger } from '../src/logging/index.ts';
@@ -11,6 +13,8 @@ import { DuckDBLightningStore } from '../src/store/index.ts';
 import { sendError, sendJson } from './http/respond.ts';
 import { Router } from './http/router.ts';
 import { registerApoRoundsRoutes } from './routes/apo-rounds.ts';
+import { registerExportRoutes } from './routes/export.ts';
+import { forwarderStatsHandler } from './routes/forwarder.ts';
 import { otlpTracesHandler, sendOtlpError } from './routes/otlp-traces.ts';
 import { sqlHandler } from './routes/sql.ts';
 import { registerResourcesRoutes } from './routes/store-resources.ts';
@@ -59,6 +63,18 @@ export interface CollectorOptions {
    * @default 1000
    */
   watchdogIntervalMillis?: number;
+  /**
+   * When set, every accepted OTLP request is forwarded unchanged to this OTLP/HTTP endpoint (a base
+   * such as `http://jaeger:4318`, or the full `/v1/traces` URL) in the background.
+   */
+  forwardUrl?: string;
+  /** Headers, buffer limits and retry timings of the forwarding; see {@link OtlpForwarderOptions}. */
+  forwardOptions?: Omit<OtlpForwarderOptions, 'url' | 'logger'>;
+  /**
+   * How long `close()` keeps sending queued forwards before dropping them.
+   * @default 5000
+   */
+  forwardCloseTimeoutMillis?: number;
 }
 
 /**
@@ -75,6 +91,8 @@ export class Collector {
   readonly #sink: DuckDBSpanSink;
   readonly #ingestor: TraceIngestor;
   readonly #logger: Logger;
+  readonly #forwarder: OtlpForwarder | null;
+  readonly #forwardCloseTimeoutMillis: number;
   #closing: Promise<void> | null = null;
 
   private constructor(
@@ -85,6 +103,8 @@ export class Collector {
     sink: DuckDBSpanSink,
     ingestor: TraceIngestor,
     logger: Logger,
+    forwarder: OtlpForwarder | null,
+    forwardCloseTimeoutMillis: number,
   ) {
     this.url = url;
     this.database = database;
@@ -93,6 +113,13 @@ export class Collector {
     this.#sink = sink;
     this.#ingestor = ingestor;
     this.#logger = logger;
+    this.#forwarder = forwarder;
+    this.#forwardCloseTimeoutMillis = forwardCloseTimeoutMillis;
+  }
+
+  /** The forwarder when `forwardUrl` was given, else `null`. */
+  get forwarder(): OtlpForwarder | null {
+    return this.#forwarder;
   }
 
   /** Opens the database and starts listening. */
@@ -103,6 +130,10 @@ export class Collector {
       throw new RangeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${port}\``);
     }
     const host = options.host ?? '127.0.0.1';
+    // Built before the database opens, so that a bad URL or option fails fast.
+    const forwarder = options.forwardUrl
+      ? new OtlpForwarder({ ...options.forwardOptions, url: options.forwardUrl, logger })
+      : null;
     const database = await Database.open({ path: options.dbPath ?? './agl.duckdb' });
     let store: DuckDBLightningStore | null = null;
     const sink = await DuckDBSpanSink.open(database, {
@@ -128,14 +159,17 @@ export class Collector {
           ingestor,
           maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
           maxInFlightBytes: options.maxInFlightBytes ?? 256 * 1024 * 1024,
+          forwarder,
         }),
       )
+      .on('GET', '/v1/agl/forwarder', forwarderStatsHandler(forwarder))
       .on('POST', '/v1/agl/sql', sqlHandler(database));
     registerRolloutRoutes(router, store);
     registerResourcesRoutes(router, store);
     registerWorkerRoutes(router, store);
     registerSpanRoutes(router, store);
     registerApoRoundsRoutes(router, database, store);
+    registerExportRoutes(router, database);
 
     const token = options.token ? Buffer.from(options.token) : null;
     const server = createServer(async (request, response) => {
@@ -165,7 +199,17 @@ export class Collector {
     });
     const address = server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return new Collector(`http://${shownHost}:${address.port}`, database, store, server, sink, ingestor, logger);
+    return new Collector(
+      `http://${shownHost}:${address.port}`,
+      database,
+      store,
+      server,
+      sink,
+      ingestor,
+      logger,
+      forwarder,
+      options.forwardCloseTimeoutMillis ?? 5000,
+    );
   }
 
   /**
@@ -185,10 +229,13 @@ export class Collector {
       await closed;
       clearInterval(idle);
       clearTimeout(force);
+      // Every accepted request is queued by now; the local data does not wait for the forwards.
+      const forwarded = this.#forwarder?.close(this.#forwardCloseTimeoutMillis);
       await this.#ingestor.close();
       await this.#sink.close();
       await this.store.close();
       await this.database.close();
+      await forwarded;
       this.#logger.debug('Collector closed');
     })();
     return this.#closing;

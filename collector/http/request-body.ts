@@ -21,6 +21,8 @@ export interface ReadBodyOptions {
 /** A body and the bytes of the budget it holds. */
 export interface RequestBody {
   body: Buffer;
+  /** The body as received (still gzipped when it was sent so), e.g. to forward it unchanged. */
+  raw: Buffer;
   /** Bytes reserved from the budget for this body (raw and inflated): release them when done. */
   reservedBytes: number;
 }
@@ -66,7 +68,7 @@ export async function readRequestBodyWithin(request: IncomingMessage, options: R
       chunks.push(chunk);
     }
     const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
-    if (encoding === 'identity') return { body: raw, reservedBytes: reserved };
+    if (encoding === 'identity') return { body: raw, raw, reservedBytes: reserved };
     let inflated: Buffer;
     try {
       inflated = await gunzipAsync(raw, { maxOutputLength: options.maxBytes });
@@ -77,7 +79,7 @@ export async function readRequestBodyWithin(request: IncomingMessage, options: R
       throw new InvalidRequestError(`The gzip body cannot be inflated: ${(error as Error).message}`, { cause: error });
     }
     reserve(inflated.length);
-    return { body: inflated, reservedBytes: reserved };
+    return { body: inflated, raw, reservedBytes: reserved };
   } catch (error) {
     budget?.release(reserved);
     throw error;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AglError, PayloadTooLargeError, RetryableError, UnsupportedMediaTypeError } from '../../src/errors/index.ts';
+import type { OtlpForwarder } from '../../src/forward/index.ts';
 import type { OtlpEncoding, TraceIngestor } from '../../src/ingest/index.ts';
 import { encodeExportTraceServiceResponse, encodeRpcStatus } from '../../src/otlp/index.ts';
 import { ByteBudget } from '../http/byte-budget.ts';
@@ -14,6 +15,8 @@ export interface OtlpTracesOptions {
   maxBodyBytes: number;
   /** Bodies being read or decoded at once may hold at most this many bytes; more is a 503. */
   maxInFlightBytes: number;
+  /** When set, every accepted request (200 or partial) is queued for forwarding, body as received. */
+  forwarder?: OtlpForwarder | null;
 }
 
 const CONTENT_TYPES: Record<OtlpEncoding, string> = {
@@ -44,8 +47,8 @@ export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
     }
     let reservedBytes = 0;
     try {
-      let body;
-      ({ body, reservedBytes } = await readRequestBodyWithin(request, { maxBytes: options.maxBodyBytes, budget }));
+      let body, raw;
+      ({ body, raw, reservedBytes } = await readRequestBodyWithin(request, { maxBytes: options.maxBodyBytes, budget }));
       const result = await options.ingestor.ingest(body, encoding);
       if (result.kind === 'retryable') {
         return sendStatus(response, encoding, new RetryableError(503, result.message, result.retryAfterMillis));
@@ -53,6 +56,11 @@ export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
       const partial =
         result.kind === 'partial' ? { rejectedSpans: result.rejectedSpans, errorMessage: result.message } : undefined;
       sendBody(response, 200, CONTENT_TYPES[encoding], encodeExportTraceServiceResponse(encoding, partial));
+      // After the answer: enqueue() copies, never waits and never throws.
+      options.forwarder?.enqueue(raw, {
+        'content-type': request.headers['content-type'],
+        'content-encoding': request.headers['content-encoding'],
+      });
     } catch (error) {
       // Unexpected failures go to the collector's error handler, which logs them (and still
       // answers with a Status).

@@ -1,3 +1,4 @@
+import { exportCommand, EXPORT_USAGE } from './export-command.ts';
 import { runnerCommand, RUNNER_USAGE } from './runner-command.ts';
 import { serveCommand, SERVE_USAGE } from './serve-command.ts';
 import { simLlmCommand, SIM_LLM_USAGE } from './sim-llm-command.ts';
@@ -9,6 +10,7 @@ const USAGE = `Usage: agl <command> [options]
 Commands:
   serve   run the collector (OTLP receiver, store API, SQL) on one DuckDB file
   sql     run a read-only SQL query against a collector or a DuckDB file
+  export  write spans, rollouts, llm_calls or training triplets to Parquet or JSON Lines
   sim-llm run the simulated OpenAI-compatible model (for tests and offline demos)
   runner  run agent runners for a collector's rollout queue (remote workers)
   train   train an example agent's prompt with APO (live progress, best prompt saved)
@@ -18,6 +20,7 @@ Run \`agl <command> --help\` for a command's options.`;
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
   serve: { run: serveCommand, usage: SERVE_USAGE },
   sql: { run: sqlCommand, usage: SQL_USAGE },
+  export: { run: exportCommand, usage: EXPORT_USAGE },
   'sim-llm': { run: simLlmCommand, usage: SIM_LLM_USAGE },
   runner: { run: runnerCommand, usage: RUNNER_USAGE },
   train: { run: trainCommand, usage: TRAIN_USAGE },

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { Collector } from '../../collector/index.ts';
+import { tracesUrl } from '../forward/index.ts';
 import { createLogger, parseLogLevel } from '../logging/index.ts';
 import { UsageError } from './sql-command.ts';
 
 export const SERVE_USAGE = `Usage: agl serve [--db agl.duckdb] [--port 4318] [--host 127.0.0.1] [--token T] [--log-level info]
+                 [--forward URL [--forward-header 'name=value']...]
 
 Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-only SQL on
 /v1/agl/sql, all on one port, writing to one DuckDB file.
@@ -12,7 +14,11 @@ Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-on
   --host ADDR       the interface to bind (default 127.0.0.1)
   --token T         require Authorization: Bearer T on OTLP and the API (env AGL_TOKEN)
   --max-body-mib N  the largest OTLP body after decompression (default 20)
-  --log-level L     debug, info, warn, error or silent (default info)`;
+  --log-level L     debug, info, warn, error or silent (default info)
+  --forward URL     also forward every accepted OTLP request, unchanged, to this OTLP/HTTP
+                    endpoint (a base like http://jaeger:4318 or the full .../v1/traces URL;
+                    env AGL_FORWARD_URL); counters on GET /v1/agl/forwarder
+  --forward-header H  a header sent with every forward, 'name=value' (repeatable)`;
 
 /** `agl serve`: runs until SIGINT or SIGTERM, then shuts down gracefully. */
 export async function serveCommand(args: string[]): Promise<number> {
@@ -25,6 +31,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       token: { type: 'string' },
       'max-body-mib': { type: 'string', default: '20' },
       'log-level': { type: 'string', default: 'info' },
+      forward: { type: 'string' },
+      'forward-header': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,6 +51,21 @@ export async function serveCommand(args: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const forwardUrl = values.forward ?? (process.env.AGL_FORWARD_URL || undefined);
+  const forwardHeaders: Record<string, string> = {};
+  for (const header of values['forward-header'] ?? []) {
+    const at = header.indexOf('=');
+    if (at < 1) throw new UsageError(`--forward-header must be 'name=value', got \`${header}\``);
+    forwardHeaders[header.slice(0, at).trim()] = header.slice(at + 1).trim();
+  }
+  if (!forwardUrl && Object.keys(forwardHeaders).length > 0) throw new UsageError('--forward-header needs --forward URL');
+  if (forwardUrl) {
+    try {
+      tracesUrl(forwardUrl);
+    } catch (error) {
+      throw new UsageError(`--forward: ${(error as Error).message}`);
+    }
+  }
   const dbPath = values.db ?? process.env.AGL_DB ?? './agl.duckdb';
   const collector = await Collector.start({
     dbPath,
@@ -51,9 +74,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     token: values.token ?? process.env.AGL_TOKEN,
     maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
     logger,
+    forwardUrl,
+    forwardOptions: { headers: forwardHeaders },
   });
   // The start-up line: scripts and tests read the URL from it.
   process.stdout.write(`agl collector listening on ${collector.url} (database ${dbPath})\n`);
+  if (collector.forwarder) logger.info(`Forwarding accepted OTLP requests to ${collector.forwarder.url}`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

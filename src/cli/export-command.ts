@@ -1,0 +1,151 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { AglError } from '../errors/index.ts';
+import { EXPORT_FORMATS, EXPORT_WHATS, exportToFile, parseExportRequest } from '../export/index.ts';
+import type { ExportRequest, ExportRequestBody } from '../export/index.ts';
+import { Database } from '../storage/index.ts';
+import { UsageError } from './sql-command.ts';
+
+const DEFAULT_SERVER = 'http://127.0.0.1:4318';
+
+export const EXPORT_USAGE = `Usage: agl export --what ${EXPORT_WHATS.join('|')} --format ${EXPORT_FORMATS.join('|')} --out PATH [--db PATH | --server URL] [filters]
+
+Writes a table (or LLM-call triplets for training) to a Parquet or JSON Lines file.
+  --what W            spans, rollouts, llm_calls or triplets (prompt, response, reward per LLM call)
+  --format F          parquet or jsonl
+  --out PATH          the file to write (replaced)
+  --server URL        ask a running collector (default: ${DEFAULT_SERVER} when it answers; env AGL_SERVER)
+  --db PATH           open the DuckDB file read-only instead (it must not be held by a running collector)
+  --token T           bearer token for a collector started with --token (env AGL_TOKEN)
+  --since TIME        rows starting at or after TIME (epoch seconds or ISO 8601, UTC when no zone)
+  --until TIME        rows starting before TIME
+  --rollout ID        rows of this rollout (repeat for several)
+  --resources-id ID   rows of rollouts that ran with this resources id`;
+
+/** `agl export`: returns the exit code. */
+export async function exportCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      what: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      db: { type: 'string' },
+      server: { type: 'string' },
+      token: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      rollout: { type: 'string', multiple: true },
+      'resources-id': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${EXPORT_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument \`${positionals[0]}\``);
+  if (!values.what) throw new UsageError(`--what is required (${EXPORT_WHATS.join(', ')})`);
+  if (!values.format) throw new UsageError(`--format is required (${EXPORT_FORMATS.join(', ')})`);
+  if (!values.out) throw new UsageError('--out PATH is required');
+  if (values.db && values.server) throw new UsageError('Give either --db or --server, not both');
+  const body: ExportRequestBody = {
+    what: values.what,
+    format: values.format,
+    filters: {
+      since: values.since,
+      until: values.until,
+      rollout_ids: values.rollout,
+      resources_id: values['resources-id'],
+    },
+  };
+  let request: ExportRequest;
+  try {
+    request = parseExportRequest(body);
+  } catch (error) {
+    // The same validation as the endpoint's, with the option names of the command line.
+    if (error instanceof AglError) throw new UsageError(toOptionNames(error.message));
+    throw error;
+  }
+
+  const out = resolve(values.out);
+  const token = values.token ?? process.env.AGL_TOKEN;
+  // An explicit --db beats AGL_SERVER from the environment.
+  const server = values.server ?? (values.db ? undefined : process.env.AGL_SERVER);
+  let rows: number;
+  if (server) rows = await exportFromServer(server, body, out, token);
+  else if (values.db) rows = await exportFromFile(values.db, request, out);
+  else if (await serverAnswers(DEFAULT_SERVER)) rows = await exportFromServer(DEFAULT_SERVER, body, out, token);
+  else rows = await exportFromFile('./agl.duckdb', request, out);
+  process.stdout.write(`Wrote ${rows} ${request.what} rows to ${out} (${request.format})\n`);
+  return 0;
+}
+
+function toOptionNames(message: string): string {
+  return message
+    .replace('`what`', '--what')
+    .replace('`format`', '--format')
+    .replace('`since`', '--since')
+    .replace('`until`', '--until')
+    .replace('`rollout_ids`', '--rollout')
+    .replace('`resources_id`', '--resources-id');
+}
+
+async function exportFromServer(server: string, body: ExportRequestBody, out: string, token: string | undefined): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/v1/agl/export', server), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new Error(`Cannot reach the collector at ${server}: ${(error as Error).message}`);
+  }
+  if (!response.ok || !response.body) {
+    const detail = ((await response.json().catch(() => null)) as { detail?: string } | null)?.detail;
+    throw new Error(`The collector refused the export (${response.status}): ${detail ?? response.statusText}`);
+  }
+  // Written next to the target and renamed, so that a broken transfer never leaves half a file.
+  const partial = `${out}.partial-${process.pid}`;
+  try {
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(partial));
+    await rename(partial, out);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw new Error(`Writing ${out} failed: ${(error as Error).message}`);
+  }
+  return Number(response.headers.get('x-agl-export-rows'));
+}
+
+async function exportFromFile(path: string, request: ExportRequest, out: string): Promise<number> {
+  let database: Database;
+  try {
+    database = await Database.open({ path, readOnly: true });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/lock/i.test(message)) throw new Error(`${path} is held by a running collector: export with --server URL instead`);
+    throw new Error(`Cannot open ${path} read-only: ${message}`);
+  }
+  try {
+    return await exportToFile(database, request, out);
+  } catch (error) {
+    throw new Error(`Export to ${out} failed (does ${dirname(out)} exist?): ${(error as Error).message}`);
+  } finally {
+    await database.close();
+  }
+}
+
+async function serverAnswers(server: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/v1/agl/health', server), { signal: AbortSignal.timeout(500) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
