@@ -10,6 +10,7 @@ import { createLogger } from '../src/logging/index.ts';
 import type { Logger } from '../src/logging/index.ts';
 import { Database, DuckDBSpanSink } from '../src/storage/index.ts';
 import { DuckDBLightningStore } from '../src/store/index.ts';
+import { OtlpGrpcReceiver } from './grpc/index.ts';
 import { sendError, sendJson } from './http/respond.ts';
 import { Router } from './http/router.ts';
 import { registerApoRoundsRoutes } from './routes/apo-rounds.ts';
@@ -39,7 +40,12 @@ export interface CollectorOptions {
    * @default 4318
    */
   port?: number;
-  /** When set, OTLP and the API require `Authorization: Bearer <token>`. */
+  /**
+   * The OTLP/gRPC port (`TraceService/Export`, same host); 0 picks a free one, `null` serves no gRPC.
+   * @default null
+   */
+  grpcPort?: number | null;
+  /** When set, OTLP (HTTP and gRPC `authorization` metadata) and the API require `Bearer <token>`. */
   token?: string;
   /**
    * The largest OTLP body, counted after decompression.
@@ -88,6 +94,7 @@ export class Collector {
   /** The rollout store served under `/v1/agl/`. */
   readonly store: DuckDBLightningStore;
   readonly #server: Server;
+  readonly #grpc: OtlpGrpcReceiver | null;
   readonly #sink: DuckDBSpanSink;
   readonly #ingestor: TraceIngestor;
   readonly #logger: Logger;
@@ -100,6 +107,7 @@ export class Collector {
     database: Database,
     store: DuckDBLightningStore,
     server: Server,
+    grpc: OtlpGrpcReceiver | null,
     sink: DuckDBSpanSink,
     ingestor: TraceIngestor,
     logger: Logger,
@@ -110,11 +118,17 @@ export class Collector {
     this.database = database;
     this.store = store;
     this.#server = server;
+    this.#grpc = grpc;
     this.#sink = sink;
     this.#ingestor = ingestor;
     this.#logger = logger;
     this.#forwarder = forwarder;
     this.#forwardCloseTimeoutMillis = forwardCloseTimeoutMillis;
+  }
+
+  /** The OTLP/gRPC address for exporters, e.g. `http://127.0.0.1:4317`, or `null` when gRPC is off. */
+  get grpcUrl(): string | null {
+    return this.#grpc?.url ?? null;
   }
 
   /** The forwarder when `forwardUrl` was given, else `null`. */
@@ -129,7 +143,13 @@ export class Collector {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${port}\``);
     }
+    const grpcPort = options.grpcPort ?? null;
+    if (grpcPort !== null && (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535)) {
+      throw new RangeError(`Expected \`grpcPort\` to be an integer from 0 to 65535 or null, got \`${grpcPort}\``);
+    }
     const host = options.host ?? '127.0.0.1';
+    const maxBodyBytes = options.maxBodyBytes ?? 20 * 1024 * 1024;
+    const maxInFlightBytes = options.maxInFlightBytes ?? 256 * 1024 * 1024;
     // Built before the database opens, so that a bad URL or option fails fast.
     const forwarder = options.forwardUrl
       ? new OtlpForwarder({ ...options.forwardOptions, url: options.forwardUrl, logger })
@@ -157,8 +177,8 @@ export class Collector {
         '/v1/traces',
         otlpTracesHandler({
           ingestor,
-          maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
-          maxInFlightBytes: options.maxInFlightBytes ?? 256 * 1024 * 1024,
+          maxBodyBytes,
+          maxInFlightBytes,
           forwarder,
         }),
       )
@@ -197,6 +217,29 @@ export class Collector {
         resolve();
       });
     });
+    let grpc: OtlpGrpcReceiver | null = null;
+    if (grpcPort !== null) {
+      try {
+        grpc = await OtlpGrpcReceiver.start({
+          ingestor,
+          host,
+          port: grpcPort,
+          maxBodyBytes,
+          maxInFlightBytes,
+          isAuthorized: token ? (authorization) => hasBearerToken(authorization, token) : undefined,
+          forwarder,
+          logger,
+        });
+      } catch (error) {
+        // E.g. the port is taken: release what was opened so far.
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await ingestor.close();
+        await sink.close();
+        await store.close();
+        await database.close();
+        throw error;
+      }
+    }
     const address = server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return new Collector(
@@ -204,6 +247,7 @@ export class Collector {
       database,
       store,
       server,
+      grpc,
       sink,
       ingestor,
       logger,
@@ -226,7 +270,8 @@ export class Collector {
       const idle = setInterval(() => this.#server.closeIdleConnections(), 20);
       // Requests under way get time to finish; a client that keeps a connection open does not.
       const force = setTimeout(() => this.#server.closeAllConnections(), 10_000);
-      await closed;
+      // Calls under way are answered once durable, like HTTP requests under way.
+      await Promise.all([closed, this.#grpc?.close(10_000)]);
       clearInterval(idle);
       clearTimeout(force);
       // Every accepted request is queued by now; the local data does not wait for the forwards.

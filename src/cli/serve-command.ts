@@ -4,13 +4,17 @@ import { tracesUrl } from '../forward/index.ts';
 import { createLogger, parseLogLevel } from '../logging/index.ts';
 import { UsageError } from './sql-command.ts';
 
-export const SERVE_USAGE = `Usage: agl serve [--db agl.duckdb] [--port 4318] [--host 127.0.0.1] [--token T] [--log-level info]
+export const SERVE_USAGE = `Usage: agl serve [--db agl.duckdb] [--port 4318] [--grpc-port 4317 | --no-grpc] [--host 127.0.0.1]
+                 [--token T] [--log-level info]
                  [--forward URL [--forward-header 'name=value']...]
 
 Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-only SQL on
 /v1/agl/sql, all on one port, writing to one DuckDB file.
   --db PATH         the DuckDB file (default ./agl.duckdb, env AGL_DB)
   --port N          the HTTP port (default 4318)
+  --grpc-port N     the OTLP/gRPC port, same host (default 4317; a free port when --port is 0);
+                    0 picks a free one
+  --no-grpc         serve no OTLP/gRPC
   --host ADDR       the interface to bind (default 127.0.0.1)
   --token T         require Authorization: Bearer T on OTLP and the API (env AGL_TOKEN)
   --max-body-mib N  the largest OTLP body after decompression (default 20)
@@ -27,6 +31,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     options: {
       db: { type: 'string' },
       port: { type: 'string', default: '4318' },
+      'grpc-port': { type: 'string' },
+      'no-grpc': { type: 'boolean', default: false },
       host: { type: 'string', default: '127.0.0.1' },
       token: { type: 'string' },
       'max-body-mib': { type: 'string', default: '20' },
@@ -43,6 +49,11 @@ export async function serveCommand(args: string[]): Promise<number> {
   // Digits only: Number('') is 0 (a random port) and Number('1e3') is 1000, neither of which was meant.
   const port = /^\d{1,5}$/.test(values.port ?? '') ? Number(values.port) : Number.NaN;
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be 0 to 65535, got \`${values.port}\``);
+  if (values['no-grpc'] && values['grpc-port'] !== undefined) throw new UsageError('--grpc-port and --no-grpc exclude each other');
+  // With --port 0 (tests, several collectors on one machine) gRPC takes a free port too, unless told.
+  const grpcPortText = values['grpc-port'] ?? (port === 0 ? '0' : '4317');
+  const grpcPort = /^\d{1,5}$/.test(grpcPortText) ? Number(grpcPortText) : Number.NaN;
+  if (!(grpcPort >= 0 && grpcPort <= 65535)) throw new UsageError(`--grpc-port must be 0 to 65535, got \`${grpcPortText}\``);
   const maxBodyMib = Number(values['max-body-mib']);
   if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib must be a positive number, got \`${values['max-body-mib']}\``);
   let logger;
@@ -70,6 +81,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const collector = await Collector.start({
     dbPath,
     port,
+    grpcPort: values['no-grpc'] ? null : grpcPort,
     host: values.host,
     token: values.token ?? process.env.AGL_TOKEN,
     maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
@@ -79,6 +91,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   });
   // The start-up line: scripts and tests read the URL from it.
   process.stdout.write(`agl collector listening on ${collector.url} (database ${dbPath})\n`);
+  // A line of its own, so that the first one keeps its format for the scripts that parse it.
+  if (collector.grpcUrl) process.stdout.write(`agl collector OTLP/gRPC listening on ${collector.grpcUrl}\n`);
   if (collector.forwarder) logger.info(`Forwarding accepted OTLP requests to ${collector.forwarder.url}`);
 
   await new Promise<void>((resolve) => {

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { Collector } from '../../collector/index.ts';
+import { protobufBody, spanSpec } from '../collector/otlp-requests.ts';
+import { queryRows, startTestCollector } from '../helpers/collector.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { exportRaw, rawTraceClient } from './raw-client.ts';
+
+/**
+ * Spans made by the official OpenTelemetry JS SDK and sent by its official OTLP/gRPC exporter
+ * (plain and gzip), read back from DuckDB field by field; and `agl serve` announcing its gRPC port.
+ */
+async function sendWithGrpcExporter(collector: Collector, tag: string, compression: CompressionAlgorithm) {
+  const exporter = new OTLPTraceExporter({ url: collector.grpcUrl!, compression, metadata: undefined });
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': `svc-${tag}`,
+      'agentlightning.rollout_id': `ro-${tag}`,
+      'agentlightning.attempt_id': `at-${tag}`,
+    }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer(`scope-${tag}`, '1.2.3');
+  const other = tracer.startSpan(`other-${tag}`, { startTime: [1_700_000_000, 1] });
+  other.end([1_700_000_000, 2]);
+  const root = tracer.startSpan(`root-${tag}`, {
+    kind: SpanKind.SERVER,
+    startTime: [1_700_000_000, 123_456_789],
+    attributes: { s: 'text', i: 42, neg: -7, f: 2.5, b: true, strings: ['a', 'b'], numbers: [1, 2, 3], 'agentlightning.span_sequence_id': 3 },
+    links: [{ context: other.spanContext(), attributes: { 'link.kind': 'follows' } }],
+  });
+  root.addEvent('checkpoint', { step: 1, note: 'halfway' }, [1_700_000_000, 500_000_001]);
+  root.setStatus({ code: SpanStatusCode.ERROR, message: 'it failed' });
+  const child = tracer.startSpan(
+    `child-${tag}`,
+    { kind: SpanKind.CLIENT, startTime: [1_700_000_000, 200_000_000], attributes: { 'agentlightning.rollout_id': `ro-child-${tag}` } },
+    trace.setSpan(ROOT_CONTEXT, root),
+  );
+  child.end([1_700_000_000, 300_000_999]);
+  root.end([1_700_000_001, 987_654_321]);
+  await provider.forceFlush();
+  await provider.shutdown();
+  return { root: root.spanContext(), child: child.spanContext(), other: other.spanContext() };
+}
+
+describe('official OTLP/gRPC exporter → collector → DuckDB', () => {
+  let collector: Collector;
+  before(async () => {
+    collector = await startTestCollector({ grpcPort: 0 });
+  });
+  after(() => collector.close());
+
+  for (const compression of [CompressionAlgorithm.NONE, CompressionAlgorithm.GZIP]) {
+    it(`stores ids, nanosecond times, attributes, events, links, status and resource exactly (${compression})`, async () => {
+      const tag = `grpc-${compression}`;
+      const ids = await sendWithGrpcExporter(collector, tag, compression);
+      const rows = await queryRows(
+        collector,
+        `SELECT *, start_time_unix_nano::VARCHAR AS start_ns, end_time_unix_nano::VARCHAR AS end_ns
+         FROM spans WHERE service_name = 'svc-${tag}' ORDER BY start_time_unix_nano`,
+      );
+      assert.equal(rows.length, 3);
+      const [other, root, child] = rows;
+      assert.equal(root.trace_id, ids.root.traceId);
+      assert.equal(root.span_id, ids.root.spanId);
+      assert.equal(root.parent_span_id, null);
+      assert.equal(root.name, `root-${tag}`);
+      assert.equal(root.kind, 'SERVER');
+      assert.equal(root.start_ns, '1700000000123456789');
+      assert.equal(root.end_ns, '1700000001987654321');
+      assert.equal(root.status_code, 'ERROR');
+      assert.equal(root.status_message, 'it failed');
+      assert.equal(root.scope_name, `scope-${tag}`);
+      assert.equal(root.scope_version, '1.2.3');
+      assert.deepEqual(root.attributes, {
+        s: 'text',
+        i: 42,
+        neg: -7,
+        f: 2.5,
+        b: true,
+        strings: ['a', 'b'],
+        numbers: [1, 2, 3],
+        'agentlightning.span_sequence_id': 3,
+      });
+      assert.deepEqual(root.events, [
+        { name: 'checkpoint', time_unix_nano: '1700000000500000001', attributes: { step: 1, note: 'halfway' } },
+      ]);
+      const links = root.links as Record<string, unknown>[];
+      assert.equal(links.length, 1);
+      assert.equal(links[0].trace_id, ids.other.traceId);
+      assert.equal(links[0].span_id, ids.other.spanId);
+      assert.deepEqual(links[0].attributes, { 'link.kind': 'follows' });
+      assert.deepEqual(root.resource, {
+        'service.name': `svc-${tag}`,
+        'agentlightning.rollout_id': `ro-${tag}`,
+        'agentlightning.attempt_id': `at-${tag}`,
+      });
+      assert.equal(root.rollout_id, `ro-${tag}`);
+      assert.equal(root.attempt_id, `at-${tag}`);
+      assert.equal(root.sequence_id, 3);
+      assert.equal(child.parent_span_id, ids.root.spanId);
+      assert.equal(child.trace_id, ids.root.traceId);
+      assert.equal(child.kind, 'CLIENT');
+      assert.equal(child.start_ns, '1700000000200000000');
+      assert.equal(child.end_ns, '1700000000300000999');
+      assert.equal(child.rollout_id, `ro-child-${tag}`);
+      assert.equal(other.span_id, ids.other.spanId);
+    });
+  }
+});
+
+describe('agl serve: OTLP/gRPC', () => {
+  const AGL = fileURLToPath(new URL('../../bin/agl.js', import.meta.url));
+
+  it('prints the gRPC address on its second line, serves it, and shuts down on SIGTERM', async () => {
+    const dir = tempDir('agl-grpc-cli-');
+    const env = { ...process.env };
+    for (const name of ['AGL_SERVER', 'AGL_TOKEN', 'AGL_DB', 'AGL_FORWARD_URL']) delete env[name];
+    const child = spawn(process.execPath, [AGL, 'serve', '--db', join(dir, 'g.duckdb'), '--port', '0', '--log-level', 'warn'], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const lines: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start-up lines: ${lines.join('\n')}`)), 15_000);
+        child.once('exit', (code) => reject(new Error(`agl serve exited with ${code}`)));
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          lines.push(line);
+          if (lines.length === 2) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      assert.match(lines[0], /^agl collector listening on http:\/\/127\.0\.0\.1:\d+ \(database .+\)$/);
+      const match = /^agl collector OTLP\/gRPC listening on (http:\/\/127\.0\.0\.1:([1-9]\d*))$/.exec(lines[1]);
+      assert.ok(match, `second line: ${lines[1]}`);
+      // --port 0 without --grpc-port: a free port, not 4317 (parallel collectors must not collide).
+      assert.notEqual(match[2], '4317');
+      const client = rawTraceClient(match[1]);
+      try {
+        const result = await exportRaw(client, protobufBody([spanSpec()]));
+        assert.ok(result.ok, result.ok ? '' : result.error.message);
+      } finally {
+        client.close();
+      }
+      child.removeAllListeners('exit');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses --grpc-port together with --no-grpc, and a bad --grpc-port', async () => {
+    for (const args of [['--grpc-port', '4317', '--no-grpc'], ['--grpc-port', '70000'], ['--grpc-port', '']]) {
+      const child = spawn(process.execPath, [AGL, 'serve', '--db', ':memory:', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+      assert.notEqual(code, 0, `${args.join(' ')} was accepted`);
+      assert.match(stderr, /grpc/i);
+    }
+  });
+});
