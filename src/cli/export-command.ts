@@ -1,3 +1,4 @@
+import { DEFAULT_SERVER, openReadOnly, serverAnswers } from './collector-target.ts';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -7,10 +8,8 @@ import { parseArgs } from 'node:util';
 import { AglError } from '../errors/index.ts';
 import { EXPORT_FORMATS, EXPORT_WHATS, exportToFile, parseExportRequest } from '../export/index.ts';
 import type { ExportRequest, ExportRequestBody } from '../export/index.ts';
-import { Database } from '../storage/index.ts';
 import { UsageError } from './sql-command.ts';
 
-const DEFAULT_SERVER = 'http://127.0.0.1:4318';
 
 export const EXPORT_USAGE = `Usage: agl export --what ${EXPORT_WHATS.join('|')} --format ${EXPORT_FORMATS.join('|')} --out PATH [--db PATH | --server URL] [filters]
 
@@ -124,28 +123,12 @@ async function exportFromServer(server: string, body: ExportRequestBody, out: st
 }
 
 async function exportFromFile(path: string, request: ExportRequest, out: string): Promise<number> {
-  let database: Database;
-  try {
-    database = await Database.open({ path, readOnly: true });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/lock/i.test(message)) throw new Error(`${path} is held by a running collector: export with --server URL instead`);
-    throw new Error(`Cannot open ${path} read-only: ${message}`);
-  }
+  const database = await openReadOnly(path, 'export with --server URL instead');
   try {
     return await exportToFile(database, request, out);
   } catch (error) {
     throw new Error(`Export to ${out} failed (does ${dirname(out)} exist?): ${(error as Error).message}`);
   } finally {
     await database.close();
-  }
-}
-
-async function serverAnswers(server: string): Promise<boolean> {
-  try {
-    const response = await fetch(new URL('/v1/agl/health', server), { signal: AbortSignal.timeout(500) });
-    return response.ok;
-  } catch {
-    return false;
   }
 }

@@ -1,10 +1,10 @@
+import { DEFAULT_SERVER, openReadOnly, serverAnswers } from './collector-target.ts';
 import { parseArgs } from 'node:util';
-import { Database, runReadOnlyQuery } from '../storage/index.ts';
+import { runReadOnlyQuery } from '../storage/index.ts';
 import type { QueryResult } from '../storage/index.ts';
 import { formatQueryResult } from './format-table.ts';
 import type { OutputFormat } from './format-table.ts';
 
-const DEFAULT_SERVER = 'http://127.0.0.1:4318';
 
 export const SQL_USAGE = `Usage: agl sql "<query>" [--db PATH | --server URL] [--format table|json|csv] [--max-rows N]
 
@@ -79,28 +79,10 @@ async function queryServer(server: string, query: string, maxRows: number, token
 }
 
 async function queryFile(path: string, query: string, maxRows: number): Promise<QueryResult> {
-  let database: Database;
-  try {
-    database = await Database.open({ path, readOnly: true });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/lock/i.test(message)) {
-      throw new Error(`${path} is held by a running collector: query it with --server URL instead`);
-    }
-    throw new Error(`Cannot open ${path} read-only: ${message}`);
-  }
+  const database = await openReadOnly(path, 'query it with --server URL instead');
   try {
     return await runReadOnlyQuery(database, query, { maxRows });
   } finally {
     await database.close();
-  }
-}
-
-async function serverAnswers(server: string): Promise<boolean> {
-  try {
-    const response = await fetch(new URL('/v1/agl/health', server), { signal: AbortSignal.timeout(500) });
-    return response.ok;
-  } catch {
-    return false;
   }
 }
