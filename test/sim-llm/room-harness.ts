@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { SimLlmServer } from '../../src/sim-llm/index.ts';
 import type { SimLlmOptions } from '../../src/sim-llm/index.ts';
+import type { Room, RoomTask as RoomTaskRecord, RoomTaskInput } from '../../examples/room-selector/room-data.ts';
 
 /**
  * The APO tutorial's room-selector agent, written against the OpenAI SDK exactly as it would be for
@@ -11,32 +12,9 @@ import type { SimLlmOptions } from '../../src/sim-llm/index.ts';
 
 const DATA = new URL('../../../shared/data/room-selector/', import.meta.url);
 
-export interface Slot {
-  date: string;
-  time: string;
-  duration_min: number;
-}
-
-export interface Room {
-  id: string;
-  capacity: number;
-  equipment: string[];
-  accessible: boolean;
-  distance_m: number;
-  booked: Slot[];
-}
-
-export interface RoomTaskInput extends Slot {
-  attendees: number;
-  needs: string[];
-  accessible_required: boolean;
-}
-
-export interface RoomTaskRecord {
-  id: string;
-  task_input: RoomTaskInput;
-  expected_choice: string;
-}
+// The data's types are the room-selector example's own.
+export type { Room, RoomTaskInput, Slot } from '../../examples/room-selector/room-data.ts';
+export type { RoomTask as RoomTaskRecord } from '../../examples/room-selector/room-data.ts';
 
 export const ROOMS: Room[] = JSON.parse(readFileSync(new URL('rooms.json', DATA), 'utf8')).rooms;
 export const TASKS: RoomTaskRecord[] = readFileSync(new URL('room_tasks.jsonl', DATA), 'utf8')
