@@ -117,7 +117,7 @@ describe('error injection and latency', () => {
         started = performance.now();
         await ranged.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
         const elapsed = performance.now() - started;
-        assert.ok(elapsed >= 58 && elapsed < 400, `ranged latency: ${elapsed} ms`);
+        assert.ok(elapsed >= 58 && elapsed < 1500, `ranged latency: ${elapsed} ms`);
       }
       started = performance.now();
       await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] });

@@ -206,7 +206,7 @@ describe('rollout state machine', () => {
     setTimeout(() => void store.cancelRollout(b.rollout_id), 40);
     const finished = await waiting;
     assert.deepEqual(finished.map((rollout) => rollout.status), ['succeeded', 'cancelled']);
-    assert.ok(Date.now() - started < 2000);
+    assert.ok(Date.now() - started < 5000);
     const c = await store.startRollout({ input: 'c' });
     const partial = await store.waitForRollouts([a.rollout_id, c.rollout_id], { timeoutSeconds: 0.05 });
     assert.deepEqual(partial.map((rollout) => rollout.rollout_id), [a.rollout_id]);

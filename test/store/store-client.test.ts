@@ -83,7 +83,7 @@ describe('StoreClient', () => {
     const client = new StoreClient({ baseUrl: server.url, retryDelayMillis: 1 });
     const started = Date.now();
     await assert.rejects(client.getWorker('w', { timeoutMillis: 50 }), { name: 'TimeoutError' });
-    assert.ok(Date.now() - started < 1000);
+    assert.ok(Date.now() - started < 1800);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
     await assert.rejects(client.getWorker('w', { signal: controller.signal }), { name: 'AbortError' });
