@@ -1,18 +1,23 @@
 // The body of a decoder thread: runs `decodeRequest` for the pool in `decoder-pool.ts`.
 import { parentPort } from 'node:worker_threads';
 import { InvalidRequestError } from '../errors/index.ts';
+import { spanRowsTransferables } from '../storage/index.ts';
 import { decodeRequest } from './decode-request.ts';
 import type { DecodeJob, DecodeReply } from './decoder-pool.ts';
 
 parentPort!.on('message', (job: DecodeJob) => {
   let reply: DecodeReply;
+  let transfer: ArrayBuffer[] = [];
   try {
-    reply = { id: job.id, result: decodeRequest(job.body, job.encoding) };
+    const result = decodeRequest(job.body, job.encoding);
+    reply = { id: job.id, result };
+    // The rows' typed arrays move to the main thread instead of being copied.
+    transfer = spanRowsTransferables(result.rows);
   } catch (error) {
     reply = {
       id: job.id,
       error: { invalidRequest: error instanceof InvalidRequestError, message: (error as Error).message ?? String(error) },
     };
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, transfer);
 });

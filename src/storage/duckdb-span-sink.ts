@@ -2,8 +2,9 @@ import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from './database.ts';
 import { GroupCommitter } from './group-committer.ts';
+import { appendPackedRows } from './row-pack.ts';
 import { LLM_CALL_COLUMN_KINDS, REWARD_COLUMN_KINDS, SPAN_COLUMN_KINDS } from './span-rows.ts';
-import type { ColumnKind, RowValue, SpanRows } from './span-rows.ts';
+import type { SpanRows } from './span-rows.ts';
 import type { SinkWriteResult, SpanSink } from './span-sink.ts';
 
 /** Options of {@link DuckDBSpanSink.open}. */
@@ -134,9 +135,9 @@ function appendGroup(lane: Lane, group: readonly SpanRows[]): void {
   try {
     const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
     for (const rows of group) {
-      appendRows(lane.spans, rows.spans, SPAN_COLUMN_KINDS, receivedAt);
-      appendRows(lane.rewards, rows.rewards, REWARD_COLUMN_KINDS, null);
-      appendRows(lane.llmCalls, rows.llmCalls, LLM_CALL_COLUMN_KINDS, null);
+      appendPackedRows(lane.spans, rows.spans, SPAN_COLUMN_KINDS, receivedAt);
+      appendPackedRows(lane.rewards, rows.rewards, REWARD_COLUMN_KINDS, null);
+      appendPackedRows(lane.llmCalls, rows.llmCalls, LLM_CALL_COLUMN_KINDS, null);
     }
     lane.spans.flushSync();
     lane.rewards.flushSync();
@@ -146,43 +147,5 @@ function appendGroup(lane: Lane, group: readonly SpanRows[]): void {
     lane.rewards.clear();
     lane.llmCalls.clear();
     throw error;
-  }
-}
-
-/** Appends flat rows, one value per column kind, then `trailing` (when given) as the last column. */
-function appendRows(
-  appender: DuckDBAppender,
-  values: readonly RowValue[],
-  kinds: readonly ColumnKind[],
-  trailing: DuckDBTimestampValue | null,
-): void {
-  const width = kinds.length;
-  for (let row = 0; row < values.length; row += width) {
-    for (let column = 0; column < width; column++) {
-      const value = values[row + column];
-      if (value === null) {
-        appender.appendNull();
-        continue;
-      }
-      switch (kinds[column]) {
-        case 'V':
-          appender.appendVarchar(value as string);
-          break;
-        case 'B':
-          appender.appendBigInt(value as bigint);
-          break;
-        case 'I':
-          appender.appendInteger(value as number);
-          break;
-        case 'D':
-          appender.appendDouble(value as number);
-          break;
-        case 'Z':
-          appender.appendBoolean(value as boolean);
-          break;
-      }
-    }
-    if (trailing) appender.appendTimestamp(trailing);
-    appender.endRow();
   }
 }

@@ -1,20 +1,20 @@
 import type { Attributes, SpanRecord } from '../spans/index.ts';
 import { attributesToJson, valueToJson } from './json-text.ts';
+import { RowPacker, transferables } from './row-pack.ts';
+import type { ColumnKind, PackedRows } from './row-pack.ts';
 import type { MappedSpan } from './span-sink.ts';
-
-/** A value of a row: what the appender takes, and what survives a worker's structured clone. */
-export type RowValue = string | number | bigint | boolean | null;
 
 /**
  * Mapped spans turned into the rows of the `spans`, `span_rewards` and `span_llm_calls` tables,
- * flat (row after row, {@link SPAN_ROW_WIDTH} values each). Building rows is the CPU-heavy part of
- * a write (JSON serialisation), so it can run on a decoder thread; the writer only appends them.
+ * packed ({@link PackedRows}) so that a decoder thread can hand them to the writer cheaply.
+ * Building rows is the CPU-heavy part of a write (JSON serialisation), so it runs on a decoder
+ * thread; the writer only appends them.
  */
 export interface SpanRows {
   spanCount: number;
-  spans: RowValue[];
-  rewards: RowValue[];
-  llmCalls: RowValue[];
+  spans: PackedRows;
+  rewards: PackedRows;
+  llmCalls: PackedRows;
   /**
    * The distinct (rollout, attempt) pairs of these spans, with the latest end time and highest
    * sequence id among them: what the store needs (heartbeats) without scanning the rows.
@@ -32,12 +32,6 @@ export interface SpanAttemptActivity {
   maxSequenceId: number | null;
 }
 
-/** Values per `spans` row: the table's stored columns in order, less `received_at`. */
-export const SPAN_ROW_WIDTH = 24;
-
-/** How the writer appends each value: V varchar, B bigint, I integer, D double, Z boolean. */
-export type ColumnKind = 'V' | 'B' | 'I' | 'D' | 'Z';
-
 /** The stored columns of `spans` in table order, less the trailing `received_at`. */
 export const SPAN_COLUMN_KINDS: readonly ColumnKind[] = [
   ...'VVVVVVBBVVVVVVVVVBVVIIII',
@@ -47,18 +41,22 @@ export const REWARD_COLUMN_KINDS: readonly ColumnKind[] = [...'VVVVIVDZB'] as Co
 /** The stored columns of `span_llm_calls` in table order. */
 export const LLM_CALL_COLUMN_KINDS: readonly ColumnKind[] = [...'VVVVBVVVVBBVBB'] as ColumnKind[];
 
+/** The buffers of `rows` that can move to another thread instead of being copied. */
+export function spanRowsTransferables(rows: SpanRows): ArrayBuffer[] {
+  return [...transferables(rows.spans), ...transferables(rows.rewards), ...transferables(rows.llmCalls)];
+}
+
 const KIND_NAMES = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUS_NAMES = ['UNSET', 'OK', 'ERROR'];
 const LLM_CALL_COLUMNS = new Set(['convention', 'model', 'inputMessages', 'outputMessages', 'inputTokens', 'outputTokens']);
 
 /** Builds the rows of `mapped`. */
 export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
-  const spans: RowValue[] = new Array(mapped.length * SPAN_ROW_WIDTH);
-  const rewards: RowValue[] = [];
-  const llmCalls: RowValue[] = [];
+  const spans = new RowPacker(SPAN_COLUMN_KINDS, mapped.length);
+  const rewards = new RowPacker(REWARD_COLUMN_KINDS);
+  const llmCalls = new RowPacker(LLM_CALL_COLUMN_KINDS);
   const resourceJson = new Map<Attributes, string>();
   const attempts = new Map<string, SpanAttemptActivity>();
-  let at = 0;
   for (const { span, mapping } of mapped) {
     let resource = resourceJson.get(span.resource);
     if (resource === undefined) {
@@ -66,30 +64,30 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
       resourceJson.set(span.resource, resource);
     }
     const sequenceId = mapping.sequenceId === null ? null : BigInt(mapping.sequenceId);
-    spans[at++] = span.traceId;
-    spans[at++] = span.spanId;
-    spans[at++] = span.parentSpanId;
-    spans[at++] = span.traceState || null;
-    spans[at++] = span.name;
-    spans[at++] = KIND_NAMES[span.kind] ?? 'UNSPECIFIED';
-    spans[at++] = span.startTimeUnixNano;
-    spans[at++] = span.endTimeUnixNano;
-    spans[at++] = STATUS_NAMES[span.statusCode] ?? 'UNSET';
-    spans[at++] = span.statusMessage || null;
-    spans[at++] = attributesToJson(span.attributes);
-    spans[at++] = resource;
-    spans[at++] = span.scopeName || null;
-    spans[at++] = span.scopeVersion || null;
-    spans[at++] = mapping.serviceName;
-    spans[at++] = mapping.rolloutId;
-    spans[at++] = mapping.attemptId;
-    spans[at++] = sequenceId;
-    spans[at++] = span.events.length === 0 ? '[]' : eventsToJson(span);
-    spans[at++] = span.links.length === 0 ? '[]' : linksToJson(span);
-    spans[at++] = span.flags;
-    spans[at++] = span.droppedAttributesCount;
-    spans[at++] = span.droppedEventsCount;
-    spans[at++] = span.droppedLinksCount;
+    spans.add(span.traceId);
+    spans.add(span.spanId);
+    spans.add(span.parentSpanId);
+    spans.add(span.traceState || null);
+    spans.add(span.name);
+    spans.add(KIND_NAMES[span.kind] ?? 'UNSPECIFIED');
+    spans.add(span.startTimeUnixNano);
+    spans.add(span.endTimeUnixNano);
+    spans.add(STATUS_NAMES[span.statusCode] ?? 'UNSET');
+    spans.add(span.statusMessage || null);
+    spans.add(attributesToJson(span.attributes));
+    spans.add(resource);
+    spans.add(span.scopeName || null);
+    spans.add(span.scopeVersion || null);
+    spans.add(mapping.serviceName);
+    spans.add(mapping.rolloutId);
+    spans.add(mapping.attemptId);
+    spans.add(sequenceId);
+    spans.add(span.events.length === 0 ? '[]' : eventsToJson(span));
+    spans.add(span.links.length === 0 ? '[]' : linksToJson(span));
+    spans.add(span.flags);
+    spans.add(span.droppedAttributesCount);
+    spans.add(span.droppedEventsCount);
+    spans.add(span.droppedLinksCount);
 
     if (mapping.rolloutId !== null && mapping.attemptId !== null) {
       const key = `${mapping.rolloutId}\u0000${mapping.attemptId}`;
@@ -110,7 +108,7 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
     }
 
     for (const reward of mapping.rewards) {
-      rewards.push(
+      addRow(rewards, [
         span.traceId,
         span.spanId,
         mapping.rolloutId,
@@ -120,7 +118,7 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
         reward.value,
         reward.primary,
         span.endTimeUnixNano,
-      );
+      ]);
     }
 
     const call = mapping.llmCall;
@@ -129,7 +127,7 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
       for (const [key, value] of Object.entries(call)) {
         if (!LLM_CALL_COLUMNS.has(key) && value !== undefined && value !== null) details[key] = value;
       }
-      llmCalls.push(
+      addRow(llmCalls, [
         span.traceId,
         span.spanId,
         mapping.rolloutId,
@@ -144,10 +142,20 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
         valueToJson(details),
         span.startTimeUnixNano,
         span.endTimeUnixNano,
-      );
+      ]);
     }
   }
-  return { spanCount: mapped.length, spans, rewards, llmCalls, attempts: [...attempts.values()] };
+  return {
+    spanCount: mapped.length,
+    spans: spans.finish(),
+    rewards: rewards.finish(),
+    llmCalls: llmCalls.finish(),
+    attempts: [...attempts.values()],
+  };
+}
+
+function addRow(packer: RowPacker, values: readonly (string | bigint | number | boolean | null)[]): void {
+  for (const value of values) packer.add(value);
 }
 
 function countOrNull(value: number | null): bigint | null {
