@@ -22,6 +22,7 @@ import {
   TRACE_ID_BYTES,
   invalidIdHexReason,
   invalidParentIdHexReason,
+  invalidTimesReason,
   isAllZeroHex,
   isHex,
 } from './id-validation.ts';
@@ -203,7 +204,8 @@ function decodeSpan(value: unknown, context: ScopeContext, spans: SpanRecord[], 
   const reason =
     invalidIdHexReason('traceId', traceId, TRACE_ID_BYTES) ??
     invalidIdHexReason('spanId', spanId, SPAN_ID_BYTES) ??
-    invalidParentIdHexReason(parentHex);
+    invalidParentIdHexReason(parentHex) ??
+    invalidTimesReason(record.startTimeUnixNano, record.endTimeUnixNano);
   if (reason !== undefined) {
     rejections.add(`span ${JSON.stringify(name)}: ${reason}`);
     return;

@@ -359,7 +359,9 @@ describe('OTLP/HTTP: partial success and 64-bit JSON numbers', () => {
       const valid = mixedSpans();
       const shortSpanId = spanSpec({ spanId: '0102030405' });
       const zeroTraceId = spanSpec({ traceId: '0'.repeat(32) });
-      const spans = [valid[0], shortSpanId, valid[1], zeroTraceId, valid[2]];
+      // Valid OTLP (a uint64), but past what the BIGINT columns hold.
+      const farFuture = spanSpec({ endTimeUnixNano: 2n ** 64n - 1n });
+      const spans = [valid[0], shortSpanId, valid[1], zeroTraceId, farFuture, valid[2]];
       const before = await countRows(collector);
       const response = await post(collector, format === 'protobuf' ? protobufBody(spans) : jsonBody(spans), {
         'content-type': format === 'protobuf' ? PROTOBUF : JSON_TYPE,
@@ -368,13 +370,14 @@ describe('OTLP/HTTP: partial success and 64-bit JSON numbers', () => {
       assert.equal(response.headers['content-type'], format === 'protobuf' ? PROTOBUF : JSON_TYPE);
       const { partialSuccess } = decodeExportTraceServiceResponse(new Uint8Array(response.body), format);
       assert.ok(partialSuccess);
-      assert.equal(partialSuccess.rejectedSpans, 2);
+      assert.equal(partialSuccess.rejectedSpans, 3);
       assert.match(partialSuccess.errorMessage, /spanId "0102030405"/);
+      assert.match(partialSuccess.errorMessage, /endTimeUnixNano 18446744073709551615 is after the year 2262/);
       assert.match(partialSuccess.errorMessage, format === 'protobuf' ? /has 5 bytes, expected 8/ : /is not 16 hex digits/);
       assert.match(partialSuccess.errorMessage, /traceId 0{32} is all zeros/);
       if (format === 'json') {
         // The protobuf JSON mapping writes int64 as a string.
-        assert.equal(JSON.parse(response.body.toString('utf8')).partialSuccess.rejectedSpans, '2');
+        assert.equal(JSON.parse(response.body.toString('utf8')).partialSuccess.rejectedSpans, '3');
       }
       assert.deepEqual(await countRows(collector), addCounts(before, MIXED_ROWS));
       const stored = await queryRows(
