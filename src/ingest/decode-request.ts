@@ -25,12 +25,25 @@ export function decodeRequest(body: Uint8Array, encoding: OtlpEncoding): Decoded
   return prepareDecoded(encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body));
 }
 
-/** Maps and builds rows for spans that are already decoded. */
+/** The latest span time the tables keep (BIGINT nanoseconds, 2^63 - 1: in the year 2262). */
+const MAX_STORED_TIME_UNIX_NANO = 0x7fffffffffffffffn;
+
+/**
+ * Maps and builds rows for spans that are already decoded. A span valid in OTLP (any uint64 time)
+ * but with a time past what the tables keep is rejected with the others the decoder rejected.
+ */
 export function prepareDecoded(decoded: DecodedTraces): DecodedRequest {
-  const mapped: MappedSpan[] = new Array(decoded.spans.length);
-  for (let index = 0; index < decoded.spans.length; index++) {
-    const span = decoded.spans[index];
-    mapped[index] = { span, mapping: mapSpan(span) };
+  const mapped: MappedSpan[] = [];
+  let rejectedSpans = decoded.rejectedSpans;
+  const reasons = decoded.rejectionMessage ? [decoded.rejectionMessage] : [];
+  for (const span of decoded.spans) {
+    if (span.startTimeUnixNano > MAX_STORED_TIME_UNIX_NANO || span.endTimeUnixNano > MAX_STORED_TIME_UNIX_NANO) {
+      if (rejectedSpans++ < 3) {
+        reasons.push(`span ${JSON.stringify(span.name)}: its time is past the year 2262 (2^63 - 1 ns), the latest time stored`);
+      }
+      continue;
+    }
+    mapped.push({ span, mapping: mapSpan(span) });
   }
-  return { rows: toSpanRows(mapped), rejectedSpans: decoded.rejectedSpans, rejectionMessage: decoded.rejectionMessage };
+  return { rows: toSpanRows(mapped), rejectedSpans, rejectionMessage: reasons.join('; ') };
 }

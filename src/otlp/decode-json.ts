@@ -22,7 +22,6 @@ import {
   TRACE_ID_BYTES,
   invalidIdHexReason,
   invalidParentIdHexReason,
-  invalidTimesReason,
   isAllZeroHex,
   isHex,
 } from './id-validation.ts';
@@ -204,8 +203,7 @@ function decodeSpan(value: unknown, context: ScopeContext, spans: SpanRecord[], 
   const reason =
     invalidIdHexReason('traceId', traceId, TRACE_ID_BYTES) ??
     invalidIdHexReason('spanId', spanId, SPAN_ID_BYTES) ??
-    invalidParentIdHexReason(parentHex) ??
-    invalidTimesReason(record.startTimeUnixNano, record.endTimeUnixNano);
+    invalidParentIdHexReason(parentHex);
   if (reason !== undefined) {
     rejections.add(`span ${JSON.stringify(name)}: ${reason}`);
     return;

@@ -23,13 +23,7 @@ import type {
 import { InvalidRequestError } from '../errors/index.ts';
 import { MAX_VALUE_NESTING, setAttribute } from './attributes.ts';
 import { fieldTags } from './field-tags.ts';
-import {
-  SPAN_ID_BYTES,
-  TRACE_ID_BYTES,
-  invalidIdBytesReason,
-  invalidParentIdBytesReason,
-  invalidTimesReason,
-} from './id-validation.ts';
+import { SPAN_ID_BYTES, TRACE_ID_BYTES, invalidIdBytesReason, invalidParentIdBytesReason } from './id-validation.ts';
 import { otlpRoot, otlpTypes } from './proto-schema.ts';
 import { SpanRejections } from './span-rejections.ts';
 
@@ -362,11 +356,6 @@ function decodeSpan(reader: BodyReader, context: ScopeContext, target: DecodeTar
         buf.subarray(parentStart, parentEnd),
       ),
     );
-    return;
-  }
-  const timesReason = invalidTimesReason(startTimeUnixNano, endTimeUnixNano);
-  if (timesReason !== undefined) {
-    target.rejections.add(`span ${JSON.stringify(name)}: ${timesReason}`);
     return;
   }
   target.spans.push({

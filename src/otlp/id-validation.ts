@@ -1,6 +1,6 @@
 /**
- * Validation of trace and span ids (and span times), shared by the protobuf and JSON decoders.
- * Each function returns why a value is unusable, quoting it, or `undefined` when it is fine.
+ * Validation of trace and span ids, shared by the protobuf and JSON decoders. Each function returns
+ * why an id is unusable, quoting it, or `undefined` when it is fine.
  */
 import { bytesToHex, isAllZero } from './hex.ts';
 
@@ -36,17 +36,6 @@ export function invalidIdHexReason(field: string, hex: string, byteLength: numbe
 export function invalidParentIdHexReason(hex: string): string | undefined {
   if (hex.length === 0 || (hex.length === SPAN_ID_BYTES * 2 && isHex(hex))) return undefined;
   return notHexReason('parentSpanId', hex, SPAN_ID_BYTES);
-}
-
-/** The latest time the span tables keep (BIGINT nanoseconds): 2^63 - 1, in the year 2262. */
-const MAX_STORED_TIME_UNIX_NANO = 0x7fffffffffffffffn;
-
-/** Checks a span's times: OTLP allows any uint64, the span tables keep signed 64-bit nanoseconds. */
-export function invalidTimesReason(startTimeUnixNano: bigint, endTimeUnixNano: bigint): string | undefined {
-  for (const [field, value] of [['startTimeUnixNano', startTimeUnixNano], ['endTimeUnixNano', endTimeUnixNano]] as const) {
-    if (value > MAX_STORED_TIME_UNIX_NANO) return `${field} ${value} is after the year 2262 (2^63 - 1 ns), the latest time stored`;
-  }
-  return undefined;
 }
 
 /** `true` when `text` is only hex digits (either case). */
