@@ -2,6 +2,7 @@ import { NotFoundError } from '../errors/index.ts';
 import type { NamedResources, Resource } from '../store/index.ts';
 import { LLM } from './llm.ts';
 import { PromptTemplate } from './prompt-template.ts';
+import type { PromptTemplateEngine, PromptTemplateResource } from './prompt-template.ts';
 
 /** A resource as the agent sees it: a {@link PromptTemplate}, an {@link LLM}, or other store JSON as it is. */
 export type AgentResource = PromptTemplate | LLM | Resource;
@@ -85,6 +86,39 @@ export class AgentResources {
   /** The rollout's LLM: the one named `main_llm` or `llm`, else the only LLM. Throws when there is none or several. */
   get llm(): LLM {
     return this.#pick(LLM, ['main_llm', 'llm'], 'LLM') as LLM;
+  }
+
+  // Agent Lightning's form `rollout(async (task, prompt: PromptTemplate) => …)` (DESIGN.md): the
+  // resources a rollout gets stand for their prompt template too, so a function may take them as one.
+
+  /** The text of {@link prompt}. */
+  get template(): string {
+    return this.prompt.template;
+  }
+
+  /** The engine of {@link prompt}. */
+  get engine(): PromptTemplateEngine {
+    return this.prompt.engine;
+  }
+
+  /** {@link prompt} filled in with `values`. */
+  format(values: Record<string, unknown> = {}): string {
+    return this.prompt.format(values);
+  }
+
+  /** {@link prompt} with another text. */
+  withTemplate(template: string): PromptTemplate {
+    return this.prompt.withTemplate(template);
+  }
+
+  /** The store's form of {@link prompt}. */
+  toResource(): PromptTemplateResource {
+    return this.prompt.toResource();
+  }
+
+  /** The store's form of {@link prompt} (what `JSON.stringify` writes for these resources). */
+  toJSON(): PromptTemplateResource {
+    return this.prompt.toJSON();
   }
 
   #pick(type: typeof PromptTemplate | typeof LLM, preferred: string[], label: string): AgentResource {

@@ -367,6 +367,22 @@ describe('agents', () => {
     assert.deepEqual(seen, { prompt: 'Book for 3 people', model: 'sim-1', resourcesId: 'rs-1' });
   });
 
+  it('takes the form of DESIGN.md, rollout(async (task, prompt: PromptTemplate) => …), the resources standing for their prompt', async () => {
+    const run = ids('prompt-form');
+    let seen: string[] = [];
+    const agent = rollout(async (task: { guests: number }, prompt: PromptTemplate) => {
+      seen = [prompt.format(task), prompt.template, prompt.engine, prompt.withTemplate('{guests}!').format(task)];
+      return 1;
+    });
+    await agent.run(
+      { guests: 3 },
+      { ...run, resources: { prompt_template: { resource_type: 'prompt_template', template: 'Book for {guests} people', engine: 'f-string' } } },
+    );
+    assert.deepEqual(seen, ['Book for 3 people', 'Book for {guests} people', 'f-string', '3!']);
+    const none = rollout(async (_task: unknown, prompt: PromptTemplate) => prompt.format());
+    await assert.rejects(none.run({}, { ...ids('no-prompt'), resources: {} }), /hold no prompt template/);
+  });
+
   it('LitAgent dispatches by mode and records the mode on the rollout span', async () => {
     const calls: string[] = [];
     class ModeAgent extends LitAgent<string> {
