@@ -1,11 +1,12 @@
 # The collector (agl serve) built from this repository. TypeScript sources run through tsx
-# (a runtime dependency), so there is no build step.
+# (a runtime dependency); the one build step is the dashboard's static files (Vite).
 FROM node:20-bookworm-slim
 
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci && npm cache clean --force
 COPY . .
+RUN npm run build:dashboard
 
 ENV NODE_ENV=production
 VOLUME ["/data"]

@@ -11,9 +11,12 @@ import type { Logger } from '../src/logging/index.ts';
 import { Database, DuckDBSpanSink } from '../src/storage/index.ts';
 import { DuckDBLightningStore } from '../src/store/index.ts';
 import { OtlpGrpcReceiver } from './grpc/index.ts';
+import { ByteBudget } from './http/byte-budget.ts';
 import { sendError, sendJson } from './http/respond.ts';
 import { Router } from './http/router.ts';
 import { registerApoRoundsRoutes } from './routes/apo-rounds.ts';
+import { registerDashboardRoutes } from './routes/dashboard.ts';
+import type { DashboardRoutes } from './routes/dashboard.ts';
 import { registerExportRoutes } from './routes/export.ts';
 import { forwarderStatsHandler } from './routes/forwarder.ts';
 import { otlpTracesHandler, sendOtlpError } from './routes/otlp-traces.ts';
@@ -53,7 +56,8 @@ export interface CollectorOptions {
    */
   maxBodyBytes?: number;
   /**
-   * Bytes of OTLP bodies being read and decoded at once before new requests get 503.
+   * Bytes of OTLP bodies being read and decoded at once, over HTTP and gRPC together, before new
+   * requests get 503 (gRPC: UNAVAILABLE).
    * @default 256 MiB
    */
   maxInFlightBytes?: number;
@@ -100,6 +104,7 @@ export class Collector {
   readonly #logger: Logger;
   readonly #forwarder: OtlpForwarder | null;
   readonly #forwardCloseTimeoutMillis: number;
+  readonly #dashboard: DashboardRoutes;
   #closing: Promise<void> | null = null;
 
   private constructor(
@@ -113,6 +118,7 @@ export class Collector {
     logger: Logger,
     forwarder: OtlpForwarder | null,
     forwardCloseTimeoutMillis: number,
+    dashboard: DashboardRoutes,
   ) {
     this.url = url;
     this.database = database;
@@ -124,6 +130,7 @@ export class Collector {
     this.#logger = logger;
     this.#forwarder = forwarder;
     this.#forwardCloseTimeoutMillis = forwardCloseTimeoutMillis;
+    this.#dashboard = dashboard;
   }
 
   /** The OTLP/gRPC address for exporters, e.g. `http://127.0.0.1:4317`, or `null` when gRPC is off. */
@@ -149,7 +156,8 @@ export class Collector {
     }
     const host = options.host ?? '127.0.0.1';
     const maxBodyBytes = options.maxBodyBytes ?? 20 * 1024 * 1024;
-    const maxInFlightBytes = options.maxInFlightBytes ?? 256 * 1024 * 1024;
+    // One budget for the OTLP bodies in flight, whichever receiver (HTTP, gRPC) holds them.
+    const inFlight = new ByteBudget(options.maxInFlightBytes ?? 256 * 1024 * 1024);
     // Built before the database opens, so that a bad URL or option fails fast.
     const forwarder = options.forwardUrl
       ? new OtlpForwarder({ ...options.forwardOptions, url: options.forwardUrl, logger })
@@ -178,7 +186,7 @@ export class Collector {
         otlpTracesHandler({
           ingestor,
           maxBodyBytes,
-          maxInFlightBytes,
+          budget: inFlight,
           forwarder,
         }),
       )
@@ -190,6 +198,7 @@ export class Collector {
     registerSpanRoutes(router, store);
     registerApoRoundsRoutes(router, database, store);
     registerExportRoutes(router, database);
+    const dashboard = registerDashboardRoutes(router, database);
 
     const token = options.token ? Buffer.from(options.token) : null;
     const server = createServer(async (request, response) => {
@@ -197,8 +206,9 @@ export class Collector {
       try {
         const url = new URL(request.url ?? '/', 'http://collector');
         isOtlpExport = request.method === 'POST' && url.pathname === '/v1/traces';
-        const { handler, params } = router.resolve(request.method ?? 'GET', url.pathname);
-        if (token && url.pathname !== '/v1/agl/health' && !hasBearerToken(request.headers.authorization, token)) {
+        const page = dashboard.pageRoute(request.method ?? 'GET', url.pathname);
+        const { handler, params } = page ? { handler: page, params: {} } : router.resolve(request.method ?? 'GET', url.pathname);
+        if (token && !page && url.pathname !== '/v1/agl/health' && !hasBearerToken(request.headers.authorization, token)) {
           request.resume();
           throw new UnauthorizedError('Missing or wrong `Authorization: Bearer <token>`');
         }
@@ -225,7 +235,7 @@ export class Collector {
           host,
           port: grpcPort,
           maxBodyBytes,
-          maxInFlightBytes,
+          budget: inFlight,
           isAuthorized: token ? (authorization) => hasBearerToken(authorization, token) : undefined,
           forwarder,
           logger,
@@ -253,6 +263,7 @@ export class Collector {
       logger,
       forwarder,
       options.forwardCloseTimeoutMillis ?? 5000,
+      dashboard,
     );
   }
 
@@ -263,6 +274,7 @@ export class Collector {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      this.#dashboard.close();
       this.#server.closeIdleConnections();
       // server.close() closes only the connections idle at that moment: a keep-alive connection
       // whose request was under way would stay open until the client drops it (an exporter keeps

@@ -5,7 +5,7 @@ import type { OtlpForwarder } from '../../src/forward/index.ts';
 import type { TraceIngestor } from '../../src/ingest/index.ts';
 import type { Logger } from '../../src/logging/index.ts';
 import { encodeExportTraceServiceResponse } from '../../src/otlp/index.ts';
-import { ByteBudget } from '../http/byte-budget.ts';
+import type { ByteBudget } from '../http/byte-budget.ts';
 
 /** Options of {@link OtlpGrpcReceiver.start}. */
 export interface OtlpGrpcReceiverOptions {
@@ -17,8 +17,11 @@ export interface OtlpGrpcReceiverOptions {
   port: number;
   /** The largest request message, counted after decompression (a larger one is `RESOURCE_EXHAUSTED`). */
   maxBodyBytes: number;
-  /** Requests being decoded at once may hold at most this many bytes; more is `UNAVAILABLE`. */
-  maxInFlightBytes: number;
+  /**
+   * The bytes of requests being decoded at once, shared with the HTTP receiver; a request that
+   * would exceed it is `UNAVAILABLE`.
+   */
+  budget: ByteBudget;
   /**
    * Whether a call's `authorization` metadata is acceptable; a call it refuses is `UNAUTHENTICATED`.
    * @default every call is accepted
@@ -77,7 +80,7 @@ export class OtlpGrpcReceiver {
       'grpc.max_receive_message_length': options.maxBodyBytes,
       'grpc.max_send_message_length': 1024 * 1024,
     });
-    const budget = new ByteBudget(options.maxInFlightBytes);
+    const { budget } = options;
     server.addService(RAW_TRACE_SERVICE, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
         exportTraces(call, options, budget).then(

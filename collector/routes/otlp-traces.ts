@@ -3,7 +3,7 @@ import { AglError, PayloadTooLargeError, RetryableError, UnsupportedMediaTypeErr
 import type { OtlpForwarder } from '../../src/forward/index.ts';
 import type { OtlpEncoding, TraceIngestor } from '../../src/ingest/index.ts';
 import { encodeExportTraceServiceResponse, encodeRpcStatus } from '../../src/otlp/index.ts';
-import { ByteBudget } from '../http/byte-budget.ts';
+import type { ByteBudget } from '../http/byte-budget.ts';
 import { mediaType, readRequestBodyWithin } from '../http/request-body.ts';
 import { errorStatus, sendBody } from '../http/respond.ts';
 import type { RouteHandler } from '../http/router.ts';
@@ -13,8 +13,11 @@ export interface OtlpTracesOptions {
   ingestor: TraceIngestor;
   /** The largest body, counted after decompression. */
   maxBodyBytes: number;
-  /** Bodies being read or decoded at once may hold at most this many bytes; more is a 503. */
-  maxInFlightBytes: number;
+  /**
+   * The bytes of bodies being read or decoded at once, shared with the gRPC receiver; a request
+   * that would exceed it is a 503.
+   */
+  budget: ByteBudget;
   /** When set, every accepted request (200 or partial) is queued for forwarding, body as received. */
   forwarder?: OtlpForwarder | null;
 }
@@ -34,7 +37,7 @@ const RPC_UNAUTHENTICATED = 16;
 
 /** `POST /v1/traces`: OTLP/HTTP, protobuf or JSON, gzip or not; answers in the request's encoding. */
 export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
-  const budget = new ByteBudget(options.maxInFlightBytes);
+  const { budget } = options;
   return async ({ request, response }) => {
     const encoding = otlpEncoding(request);
     if (encoding === null) {

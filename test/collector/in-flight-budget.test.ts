@@ -4,6 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { Collector } from '../../collector/index.ts';
 import { decodeRpcStatus } from '../../src/otlp/index.ts';
+import { status } from '@grpc/grpc-js';
+import { exportRaw, rawTraceClient } from '../grpc/raw-client.ts';
 import { startTestCollector } from '../helpers/collector.ts';
 import { countRows, mixedSpans, protobufBody, rawRequest } from './otlp-requests.ts';
 
@@ -57,6 +59,27 @@ describe('bytes in flight are bounded for every kind of body', () => {
       body: protobufBody(mixedSpans('ro-after')),
     });
     assert.equal(accepted.status, 200);
+  });
+});
+
+describe('one budget for HTTP and gRPC', () => {
+  it('refuses a gRPC export with UNAVAILABLE while an HTTP upload holds the budget, and takes it after', async () => {
+    const collector = await startTestCollector({ grpcPort: 0, maxInFlightBytes: 64 * 1024, maxBodyBytes: 1024 * 1024 });
+    const client = rawTraceClient(collector.grpcUrl!);
+    try {
+      const held = startChunkedUpload(`${collector.url}/v1/traces`, unknownField(60 * 1024));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const body = Buffer.concat([unknownField(16 * 1024), protobufBody(mixedSpans('ro-grpc'))]);
+      const refused = await exportRaw(client, body);
+      assert.ok(!refused.ok && refused.error.code === status.UNAVAILABLE, 'refused while the HTTP body holds the budget');
+      held.finish(protobufBody(mixedSpans('ro-http')));
+      assert.equal(await held.status, 200);
+      const accepted = await exportRaw(client, body);
+      assert.ok(accepted.ok, accepted.ok ? '' : accepted.error.message);
+    } finally {
+      client.close();
+      await collector.close();
+    }
   });
 });
 
