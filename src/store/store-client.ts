@@ -71,6 +71,11 @@ export class StoreClient {
   readonly #timeoutMillis: number;
   readonly #fetch: typeof fetch;
 
+  /** The bearer token sent with every request, if any (what other clients of the same collector reuse). */
+  get token(): string | undefined {
+    return this.#token;
+  }
+
   constructor(options: StoreClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? process.env.AGL_SERVER ?? 'http://127.0.0.1:4318').replace(/\/+$/, '');
     this.#token = options.token ?? process.env.AGL_TOKEN;

@@ -98,13 +98,16 @@ export class RemoteApoData implements ApoData {
 
 /**
  * The {@link ApoData} for a store: the attached database of an in-process collector's store, else
- * the HTTP API of a `StoreClient`'s collector (`baseUrl`).
+ * the HTTP API of a `StoreClient`'s collector (`baseUrl`, with the client's token unless `token`
+ * is given).
  */
 export function apoDataForStore(store: AlgorithmStore, token?: string): ApoData {
   const database = attachedApoDatabase(store);
   if (database) return new LocalApoData(database);
-  const baseUrl = (store as { baseUrl?: unknown }).baseUrl;
-  if (typeof baseUrl === 'string') return new RemoteApoData({ baseUrl, token });
+  const { baseUrl, token: clientToken } = store as { baseUrl?: unknown; token?: unknown };
+  if (typeof baseUrl === 'string') {
+    return new RemoteApoData({ baseUrl, token: token ?? (typeof clientToken === 'string' ? clientToken : undefined) });
+  }
   throw new TypeError(
     'APO needs SQL access to the store: give it a collector\'s store (in process), a StoreClient, or the `data` option (a LocalApoData or RemoteApoData)',
   );
