@@ -12,6 +12,7 @@ import {
   parseRecord,
   readCount,
   readName,
+  readStringList,
   readString,
   readText,
   toJsonValue,
@@ -19,6 +20,7 @@ import {
 } from './attribute-values.ts';
 import { contentFromParts, flattenedContent, makeImagePart, makeToolCall, toolDefinition } from './chat-message-builders.ts';
 import {
+  LLM_FINISH_REASON,
   LLM_INPUT_MESSAGES,
   LLM_INVOCATION_PARAMETERS,
   LLM_MODEL_NAME,
@@ -71,7 +73,7 @@ export function readOpenInferenceCall(span: SpanRecord): LlmCallRecord | null {
     inputTokens,
     outputTokens,
     totalTokens: givenTotal ?? (inputTokens !== null && outputTokens !== null ? inputTokens + outputTokens : null),
-    finishReasons: [],
+    finishReasons: readStringList(attributes[LLM_FINISH_REASON]),
     requestParameters: readInvocationParameters(attributes[LLM_INVOCATION_PARAMETERS]),
     tools: readTools(attributes),
   };
@@ -126,6 +128,8 @@ function pushMessage(messages: ChatMessage[], group: LooseRecord, defaultRole: s
   if (content === null && toolCalls.length === 0 && group['message.content'] === undefined) {
     if (readName(group['message.role']) === null) return;
   }
+  // OpenAI's format has `null` content for a turn that only calls tools; LangChain's instrumentation records `''`.
+  if (content === '' && toolCalls.length > 0) content = null;
   const message: ChatMessage = { role, content };
   const name = readString(group['message.name']);
   if (name !== null) message.name = name;

@@ -189,6 +189,8 @@ export const LLM_TOKEN_COUNT_COMPLETION = 'llm.token_count.completion';
 export const LLM_TOKEN_COUNT_TOTAL = 'llm.token_count.total';
 /** `llm.tools.<i>.tool.json_schema`: JSON of an OpenAI tool definition. */
 export const LLM_TOOLS = 'llm.tools';
+/** Why the model stopped (`stop`, `tool_calls`, `length`…); a string, or a list of one per choice. */
+export const LLM_FINISH_REASON = 'llm.finish_reason';
 
 // ── Vercel AI SDK ───────────────────────────────────────────────────────────────────────────────
 

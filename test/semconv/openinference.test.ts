@@ -91,6 +91,49 @@ describe('mapSpan: OpenInference', () => {
     });
   });
 
+  it("reads LangChain.js's records: llm.finish_reason, '' content on a tool-call turn, tool messages without ids", () => {
+    // As @arizeai/openinference-instrumentation-langchain records a ChatOpenAI run with a tool result:
+    // it writes no `tool_call.id` / `message.tool_call_id`, and `''` as the content of a tool-call turn.
+    const mapping = mapSpan(
+      makeSpan({
+        name: 'ChatOpenAI',
+        attributes: {
+          'openinference.span.kind': 'LLM',
+          'llm.model_name': 'gpt-4.1-nano',
+          'llm.input_messages.0.message.role': 'user',
+          'llm.input_messages.0.message.content': 'Find a room at 14:30.',
+          'llm.input_messages.1.message.role': 'assistant',
+          'llm.input_messages.1.message.content': '',
+          'llm.input_messages.1.message.tool_calls.0.tool_call.function.name': 'find_rooms',
+          'llm.input_messages.1.message.tool_calls.0.tool_call.function.arguments': '{"time":"14:30"}',
+          'llm.input_messages.2.message.role': 'tool',
+          'llm.input_messages.2.message.content': '{"rooms":["R201"]}',
+          'llm.output_messages.0.message.role': 'assistant',
+          'llm.output_messages.0.message.content': 'R201',
+          'llm.finish_reason': 'stop',
+          'llm.token_count.prompt': 40,
+          'llm.token_count.completion': 3,
+        },
+      }),
+    );
+    assert.deepEqual(mapping.llmCall?.inputMessages, [
+      { role: 'user', content: 'Find a room at 14:30.' },
+      { role: 'assistant', content: null, tool_calls: [{ id: '', type: 'function', function: { name: 'find_rooms', arguments: '{"time":"14:30"}' } }] },
+      { role: 'tool', content: '{"rooms":["R201"]}', tool_call_id: '' },
+    ]);
+    assert.deepEqual(mapping.llmCall?.outputMessages, [{ role: 'assistant', content: 'R201' }]);
+    assert.deepEqual(mapping.llmCall?.finishReasons, ['stop']);
+    assert.equal(mapping.llmCall?.totalTokens, 43);
+    // An empty text turn without tool calls keeps its ''.
+    const plain = mapSpan(makeSpan({ attributes: { 'openinference.span.kind': 'LLM', 'llm.output_messages.0.message.role': 'assistant', 'llm.output_messages.0.message.content': '' } }));
+    assert.deepEqual(plain.llmCall?.outputMessages, [{ role: 'assistant', content: '' }]);
+  });
+
+  it('reads llm.finish_reason as a list (one per choice)', () => {
+    const mapping = mapSpan(makeSpan({ attributes: { ...openInferenceAttributes(), 'llm.finish_reason': ['tool_calls', 'stop'] } }));
+    assert.deepEqual(mapping.llmCall?.finishReasons, ['tool_calls', 'stop']);
+  });
+
   it('does not count CHAIN, AGENT or TOOL spans', () => {
     for (const kind of ['CHAIN', 'AGENT', 'TOOL', 'EMBEDDING']) {
       const mapping = mapSpan(makeSpan({ attributes: { ...openInferenceAttributes(), 'openinference.span.kind': kind } }));
