@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type OpenAI from 'openai';
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { rollout } from '../../src/index.ts';
 import { exactMatchGrade, llmJudgeGrade } from './grader.ts';
 import { getRoomsAndAvailability } from './room-data.ts';
@@ -11,7 +11,7 @@ export const BASELINE_PROMPT =
   'Find a room on {date} at {time} for {duration_min} minutes, {attendees} attendees. Needs: {needs}. Accessible required: {accessible_required}';
 
 /** The tutorial's tool. */
-export const ROOM_TOOL: ChatCompletionTool = {
+export const ROOM_TOOL: ChatCompletionFunctionTool = {
   type: 'function',
   function: {
     name: 'get_rooms_and_availability',
@@ -36,6 +36,12 @@ export interface RoomSelectorAgentOptions {
   model?: string;
   /** Grade with an LLM judge instead of exact match. @default false */
   judgeModel?: string | null;
+  /**
+   * Wrap each chat completion in our own GenAI span. Turn it off when an instrumentation of the
+   * OpenAI SDK (e.g. OpenInference's) already records the calls, so that each is counted once.
+   * @default true
+   */
+  traceCalls?: boolean;
 }
 
 const tracer = trace.getTracer('room-selector-example');
@@ -85,12 +91,15 @@ export function taskValues(task: RoomTask): Record<string, unknown> {
  */
 export function createRoomSelectorAgent(options: RoomSelectorAgentOptions) {
   const model = options.model ?? 'gpt-4.1-nano';
+  const chat = (options.traceCalls ?? true)
+    ? (request: ChatCompletionCreateParamsNonStreaming) => tracedChat(options.openai, request)
+    : (request: ChatCompletionCreateParamsNonStreaming) => options.openai.chat.completions.create(request);
   return rollout(async (task: RoomTask, resources) => {
     const messages: ChatCompletionMessageParam[] = [
       { role: 'system', content: 'You are a scheduling assistant.' },
       { role: 'user', content: resources.prompt.format(taskValues(task)) },
     ];
-    const first = await tracedChat(options.openai, { model, messages, tools: [ROOM_TOOL], tool_choice: 'auto', temperature: 0 });
+    const first = await chat({ model, messages, tools: [ROOM_TOOL], tool_choice: 'auto', temperature: 0 });
     const message = first.choices[0]?.message;
     let answer = message?.content ?? null;
     const toolCalls = message?.tool_calls ?? [];
@@ -107,7 +116,7 @@ export function createRoomSelectorAgent(options: RoomSelectorAgentOptions) {
         }
         messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
       }
-      const second = await tracedChat(options.openai, { model, messages, temperature: 0 });
+      const second = await chat({ model, messages, temperature: 0 });
       answer = second.choices[0]?.message?.content ?? null;
     }
     return options.judgeModel ? llmJudgeGrade(options.openai, options.judgeModel, answer, task.expected_choice) : exactMatchGrade(answer, task.expected_choice);
