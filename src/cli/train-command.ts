@@ -11,6 +11,8 @@ import type { ApoOptions, ApoResult, ApoRoundRecord } from '../algorithm/index.t
 import { createLogger, parseLogLevel } from '../logging/index.ts';
 import type { LogLevel } from '../logging/index.ts';
 import { SimLlmServer } from '../sim-llm/index.ts';
+import { StoreClient } from '../store/index.ts';
+import type { StoreStatistics } from '../store/index.ts';
 import { Trainer } from '../trainer/index.ts';
 import { formatQueryResult } from './format-table.ts';
 import { UsageError } from './sql-command.ts';
@@ -35,6 +37,11 @@ Examples: room-selector (Agent Lightning's APO tutorial: 57 tasks, 28 train / 29
                             "seed", "apo": {beamRounds, beamWidth, branchFactor, valBatchSize,
                             gradientBatchSize, diversityTemperature, ...}}; flags override it.
                             (JSON, or YAML for .yaml / .yml files.)
+  --server URL              train against a running collector (agl serve) instead of starting one:
+                            its database keeps the rollouts, traces and rounds (and resumes them);
+                            --db, --fresh and --port are then not used
+  --traces-endpoint URL     send the runners' spans there (OTLP/HTTP) instead of to the collector,
+                            e.g. an OpenTelemetry Collector that passes them on to Jaeger and to it
   --db PATH                 the DuckDB file (default ./agl-train.duckdb); kept afterwards
   --fresh                   remove --db first instead of resuming from it
   --port N                  the collector's port (default 0: a free one, printed; 4318 is agl serve's)
@@ -77,7 +84,7 @@ const EXAMPLES: Record<string, () => Promise<TrainExample>> = {
   },
 };
 
-const CONFIG_KEYS = new Set(['example', 'algorithm', 'db', 'port', 'out', 'runners', 'seed', 'apo']);
+const CONFIG_KEYS = new Set(['example', 'algorithm', 'server', 'tracesEndpoint', 'db', 'port', 'out', 'runners', 'seed', 'apo']);
 const CONFIG_APO_KEYS = new Set([
   'gradientModel', 'applyEditModel', 'diversityTemperature', 'gradientBatchSize', 'valBatchSize', 'beamWidth', 'branchFactor',
   'beamRounds', 'rolloutBatchTimeoutSeconds', 'runInitialValidation', 'maxConcurrentModelCalls', 'seed', 'runId',
@@ -87,6 +94,8 @@ const CONFIG_APO_KEYS = new Set([
 interface TrainConfig {
   example?: string;
   algorithm?: string;
+  server?: string;
+  tracesEndpoint?: string;
   db?: string;
   port?: number;
   out?: string;
@@ -143,6 +152,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       config: { type: 'string' },
+      server: { type: 'string' },
+      'traces-endpoint': { type: 'string' },
       db: { type: 'string' },
       fresh: { type: 'boolean', default: false },
       port: { type: 'string' },
@@ -184,8 +195,16 @@ export async function trainCommand(args: string[]): Promise<number> {
   const seed = integerFlag('seed', values.seed, Number.MIN_SAFE_INTEGER) ?? config.seed ?? config.apo?.seed ?? 0;
   const simLatencyMillis = Number(values['sim-latency-ms']);
   if (!(simLatencyMillis >= 0)) throw new UsageError(`--sim-latency-ms must be a number ≥ 0, got \`${values['sim-latency-ms']}\``);
+  const server = values.server ?? config.server;
+  const tracesEndpoint = values['traces-endpoint'] ?? config.tracesEndpoint;
+  for (const [flag, url] of [['--server', server], ['--traces-endpoint', tracesEndpoint]] as const) {
+    if (url !== undefined && !/^https?:\/\/[^/]/.test(url)) throw new UsageError(`${flag} must be an http(s) URL, got \`${url}\``);
+  }
+  if (server !== undefined && (values.db !== undefined || values.fresh || values.port !== undefined)) {
+    throw new UsageError('--db, --fresh and --port are for the collector agl train starts; with --server, that collector has its own');
+  }
   const dbPath = resolve(values.db ?? config.db ?? 'agl-train.duckdb');
-  const outPath = resolve(values.out ?? config.out ?? join(dirname(dbPath), 'best-prompt.txt'));
+  const outPath = resolve(values.out ?? config.out ?? (server === undefined ? join(dirname(dbPath), 'best-prompt.txt') : 'best-prompt.txt'));
 
   const example = await loadExample();
   const apoOptions: ApoOptions<unknown> = {
@@ -227,7 +246,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
 
   if (values.fresh) for (const path of [dbPath, `${dbPath}.wal`]) rmSync(path, { force: true });
-  const resuming = existsSync(dbPath);
+  const resuming = server === undefined && existsSync(dbPath);
   let collector: Collector | null = null;
   let progress: TrainProgress | null = null;
   const controller = new AbortController();
@@ -241,12 +260,23 @@ export async function trainCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    collector = await Collector.start({ dbPath, port, logger: createLogger(logLevel) });
-    const store = collector.store;
+    let storeUrl: string;
+    let store: { statistics(): Promise<StoreStatistics> };
     out.write(`agl train ${exampleName}: ${example.description}\n`);
-    out.write(`collector: ${collector.url} (database ${dbPath}${resuming ? ', resuming from it' : ''})\n`);
-    out.write(`  traces while it runs: npx agl sql --server ${collector.url} "SELECT name, count(*) FROM spans GROUP BY name"\n`);
-    out.write(`  afterwards:           npx agl sql --db ${dbPath} "SELECT * FROM apo_rounds"\n`);
+    if (server === undefined) {
+      collector = await Collector.start({ dbPath, port, logger: createLogger(logLevel) });
+      storeUrl = collector.url;
+      store = collector.store;
+      out.write(`collector: ${collector.url} (database ${dbPath}${resuming ? ', resuming from it' : ''})\n`);
+      out.write(`  traces while it runs: npx agl sql --server ${collector.url} "SELECT name, count(*) FROM spans GROUP BY name"\n`);
+      out.write(`  afterwards:           npx agl sql --db ${dbPath} "SELECT * FROM apo_rounds"\n`);
+    } else {
+      storeUrl = server.replace(/\/+$/, '');
+      store = new StoreClient({ baseUrl: storeUrl });
+      out.write(`collector: ${storeUrl} (agl serve; a training stopped earlier resumes from its database)\n`);
+      out.write(`  traces: npx agl sql --server ${storeUrl} "SELECT name, count(*) FROM spans GROUP BY name"\n`);
+    }
+    if (tracesEndpoint !== undefined) out.write(`spans: to ${tracesEndpoint}\n`);
     out.write(
       `APO: ${apoOptions.beamRounds} rounds, beam width ${apoOptions.beamWidth ?? 4}, branch factor ${apoOptions.branchFactor ?? 4}, ` +
         `val batch ${apoOptions.valBatchSize ?? 16}, gradient batch ${apoOptions.gradientBatchSize ?? 4}, seed ${seed}; ${runners} runners; ` +
@@ -273,7 +303,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     const trainer = new Trainer<unknown, ApoResult>({
       algorithm: new APO<unknown>(openai, { ...apoOptions, onRound }),
       nRunners: runners,
-      store: collector.url,
+      store: storeUrl,
+      tracesEndpoint,
       initialResources: { prompt_template: new PromptTemplate(example.initialPrompt) },
       runner: { minPollIntervalMillis: 20, maxPollIntervalMillis: 100 },
       logger,

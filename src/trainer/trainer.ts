@@ -32,6 +32,12 @@ export interface TrainerOptions<TTask = unknown, TResult = unknown> {
    * @default none: a collector is started in this process, on `dbPath`, for each `fit` / `dev`
    */
   store?: string;
+  /**
+   * Where the runners send their spans (OTLP/HTTP), when not to the store's collector: e.g. an
+   * OpenTelemetry Collector that passes them on to Jaeger and to the store's collector.
+   * Ignored when `tracer` is given. @default the store's URL
+   */
+  tracesEndpoint?: string;
   /** The in-process collector's DuckDB file (kept afterwards). @default a temporary file, removed after the run */
   dbPath?: string;
   /** Bearer token of the store (and of the in-process collector). @default `AGL_TOKEN` when set */
@@ -107,6 +113,9 @@ export class Trainer<TTask = unknown, TResult = unknown> {
     this.nRunners = options.nRunners ?? options.nWorkers ?? 1;
     this.algorithm = toAlgorithm(options.algorithm ?? (new Baseline() as unknown as Algorithm<TTask, TResult>));
     if (options.store !== undefined && !/^https?:\/\/[^/]/.test(options.store)) throw new TypeError(`Expected \`store\` to be an http(s) URL, got \`${options.store}\``);
+    if (options.tracesEndpoint !== undefined && !/^https?:\/\/[^/]/.test(options.tracesEndpoint)) {
+      throw new TypeError(`Expected \`tracesEndpoint\` to be an http(s) URL, got \`${options.tracesEndpoint}\``);
+    }
     if (options.store !== undefined && options.dbPath !== undefined) throw new TypeError('Expected `store` (a running collector) or `dbPath` (an in-process one), not both');
     if (options.initialResources != null && (typeof options.initialResources !== 'object' || Array.isArray(options.initialResources))) {
       throw new TypeError('Expected `initialResources` to be an object of named resources');
@@ -207,7 +216,7 @@ export class Trainer<TTask = unknown, TResult = unknown> {
       if (tracer === undefined) {
         let owned: OtelTracer;
         try {
-          owned = setupTracing({ endpoint: url, token, batch: { scheduledDelayMillis: 200 } });
+          owned = setupTracing({ endpoint: this.#options.tracesEndpoint ?? url, token, batch: { scheduledDelayMillis: 200 } });
         } catch (error) {
           throw new Error(`Trainer could not set up tracing (${(error as Error).message}); pass your own as the \`tracer\` option`, { cause: error });
         }

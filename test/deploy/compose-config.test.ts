@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import {
   checkAglCommand,
   checkConfigMount,
+  checkCommandUrls,
   checkDbOnVolume,
   checkDockerfile,
   checkExporterTargets,
@@ -175,12 +176,26 @@ describe('docker-compose.yml', () => {
     assert.match(checkVolumes(missingFile, ROOT).join('\n'), /`.\/missing.yaml`, which does not exist/);
   });
 
-  it('agl and the trainer keep their DuckDB files on the named volume; fails otherwise', () => {
+  it('agl keeps its DuckDB file on the named volume; fails otherwise', () => {
     const services = compose().services;
     assert.deepEqual(checkDbOnVolume(services.agl.command, compose(), 'agl'), []);
-    assert.deepEqual(checkDbOnVolume(services.trainer.command, compose(), 'trainer'), []);
     assert.match(checkDbOnVolume(['node', 'bin/agl.js', 'serve', '--db', '/app/agl.duckdb'], compose(), 'agl').join('\n'), /not on a named volume/);
     assert.match(checkDbOnVolume(['node', 'bin/agl.js', 'serve'], compose(), 'agl').join('\n'), /no --db/);
+  });
+
+  it('the trainer trains against agl (--server) and sends its spans through the OpenTelemetry Collector (--traces-endpoint); fails otherwise', () => {
+    const flags = ['--server', '--traces-endpoint'];
+    const trainer = compose().services.trainer.command;
+    assert.deepEqual(checkCommandUrls(trainer, flags, compose(), 'trainer'), []);
+    assert.equal(trainer[trainer.indexOf('--server') + 1], 'http://agl:4318');
+    assert.equal(trainer[trainer.indexOf('--traces-endpoint') + 1], 'http://otel-collector:4318');
+    const wrongPort = trainer.map((part) => (part === 'http://agl:4318' ? 'http://agl:4000' : part));
+    assert.match(checkCommandUrls(wrongPort, flags, compose(), 'trainer').join('\n'), /service `agl` does not listen on 4000/);
+    const unknownHost = trainer.map((part) => (part === 'http://otel-collector:4318' ? 'http://otelcol:4318' : part));
+    assert.match(checkCommandUrls(unknownHost, flags, compose(), 'trainer').join('\n'), /host `otelcol` is not a service/);
+    const noDepends = compose();
+    noDepends.services.trainer.depends_on = ['agl'];
+    assert.match(checkCommandUrls(trainer, flags, noDepends, 'trainer').join('\n'), /does not depend_on `otel-collector`/);
   });
 
   it('the agl and trainer commands use only flags the CLI has; fails on an unknown flag or subcommand', () => {
@@ -189,7 +204,7 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(checkAglCommand(services.trainer.command, 'train', HELP.train), []);
     assert.equal(services.trainer.command[3], 'room-selector');
     assert.match(checkAglCommand([...services.agl.command, '--no-such-flag', 'x'], 'serve', HELP.serve).join('\n'), /no flag --no-such-flag/);
-    assert.match(checkAglCommand([...services.trainer.command, '--server', 'http://agl:4318'], 'train', HELP.train).join('\n'), /no flag --server/);
+    assert.match(checkAglCommand([...services.trainer.command, '--stores', 'http://agl:4318'], 'train', HELP.train).join('\n'), /no flag --stores/);
     assert.match(checkAglCommand(['node', 'bin/agl.js', 'collect', '--db', 'x'], 'serve', HELP.serve).join('\n'), /is not `agl serve`/);
   });
 });

@@ -146,6 +146,33 @@ export function checkExporterTargets(otel: unknown, compose: unknown, collectorS
   return problems;
 }
 
+/**
+ * The URL flags of a service's command (`--server`, `--traces-endpoint`...) name services of the
+ * compose file, on a port they listen on, that the service depends on.
+ */
+export function checkCommandUrls(command: string[], flags: readonly string[], compose: unknown, service: string): string[] {
+  const problems: string[] = [];
+  const dependsOn = dependencies(mapping(services(compose)[service]));
+  for (const flag of flags) {
+    const index = command.indexOf(flag);
+    if (index < 0 || index + 1 >= command.length) {
+      problems.push(`service ${service}: no ${flag} URL`);
+      continue;
+    }
+    const url = command[index + 1];
+    const { scheme, host, port } = parseEndpoint(url);
+    if (scheme !== 'http' && scheme !== 'https') problems.push(`service ${service}: ${flag} \`${url}\` needs http:// or https://`);
+    if (!(host in services(compose))) {
+      problems.push(`service ${service}: ${flag} host \`${host}\` is not a service of the compose file`);
+      continue;
+    }
+    if (port === null) problems.push(`service ${service}: ${flag} \`${url}\` names no port`);
+    else if (!listenPorts(compose, host).has(port)) problems.push(`service ${service}: ${flag}: service \`${host}\` does not listen on ${port}`);
+    if (!dependsOn.includes(host)) problems.push(`service ${service}: does not depend_on \`${host}\`, its ${flag}`);
+  }
+  return problems;
+}
+
 /** Every receiver endpoint used by a pipeline binds all interfaces on a port the collector's service publishes. */
 export function checkReceiverPorts(otel: unknown, compose: unknown, collectorService: string): string[] {
   const problems: string[] = [];

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { startTarget } from '../forward/target.ts';
+import { queryRows, startTestCollector } from '../helpers/collector.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /**
@@ -82,6 +84,34 @@ describe('agl train', () => {
     assert.match(again.stdout, /resuming from it/);
     assert.equal(scoreLine(again.stdout, 'best'), best);
     assert.equal(scoreLine(again.stdout, 'baseline'), baseline);
+  });
+
+  it('--server trains against a running collector; --traces-endpoint sends the spans elsewhere (here a relay to it)', { timeout: 90_000 }, async () => {
+    const dir = tempDir('agl-train-server-');
+    const collector = await startTestCollector();
+    const relay = await startTarget(() => 'proxy', collector.url);
+    try {
+      const run = await agl(
+        ['train', 'room-selector', '--server', collector.url, '--traces-endpoint', relay.url, '--out', join(dir, 'best.txt'), '--rounds', '1',
+          '--beam-width', '1', '--branch-factor', '2', '--val-batch-size', '4', '--gradient-batch-size', '2', '--runners', '4', '--seed', '1'],
+        dir,
+      );
+      assert.equal(run.code, 0, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+      assert.match(run.stdout, new RegExp(`^collector: ${collector.url} \\(agl serve`, 'm'));
+      assert.ok(relay.received.length > 0, 'the spans went through the traces endpoint');
+      // The collector has the training: its rounds, and the agent's LLM calls attributed to rollouts.
+      const [rounds] = await queryRows(collector, 'SELECT count(*)::INTEGER AS n FROM apo_rounds');
+      assert.equal(rounds.n, 2, 'the baseline and round 1');
+      const [calls] = await queryRows(collector, 'SELECT count(*)::INTEGER AS n FROM llm_calls WHERE rollout_id IS NOT NULL');
+      assert.ok((calls.n as number) > 0, 'LLM calls of rollouts arrived through the relay');
+
+      const refused = await agl(['train', 'room-selector', '--server', collector.url, '--db', join(dir, 'x.duckdb')], dir);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /--db, --fresh and --port are for the collector agl train starts/);
+    } finally {
+      await relay.close();
+      await collector.close();
+    }
   });
 
   it('takes a JSON or YAML config, flags overriding it, and refuses unknown keys and bad files', { timeout: 60_000 }, async () => {
