@@ -189,9 +189,9 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(checkCommandUrls(trainer, flags, compose(), 'trainer'), []);
     assert.equal(trainer[trainer.indexOf('--server') + 1], 'http://agl:4318');
     assert.equal(trainer[trainer.indexOf('--traces-endpoint') + 1], 'http://otel-collector:4318');
-    const wrongPort = trainer.map((part) => (part === 'http://agl:4318' ? 'http://agl:4000' : part));
+    const wrongPort = trainer.map((part: string) => (part === 'http://agl:4318' ? 'http://agl:4000' : part));
     assert.match(checkCommandUrls(wrongPort, flags, compose(), 'trainer').join('\n'), /service `agl` does not listen on 4000/);
-    const unknownHost = trainer.map((part) => (part === 'http://otel-collector:4318' ? 'http://otelcol:4318' : part));
+    const unknownHost = trainer.map((part: string) => (part === 'http://otel-collector:4318' ? 'http://otelcol:4318' : part));
     assert.match(checkCommandUrls(unknownHost, flags, compose(), 'trainer').join('\n'), /host `otelcol` is not a service/);
     const noDepends = compose();
     noDepends.services.trainer.depends_on = ['agl'];
