@@ -22,6 +22,8 @@ import type {
   StoreStatistics,
   Worker,
 } from './store-types.ts';
+import { HttpExchange, timeoutError } from './http-exchange.ts';
+import type { HttpAnswer, HttpAsk } from './http-exchange.ts';
 import { StoreValidationError } from './store-validation-error.ts';
 import type { ValidationIssue } from './store-validation-error.ts';
 
@@ -37,7 +39,10 @@ export interface StoreClientOptions {
   retryDelayMillis?: number;
   /** Each call's time limit, retries included. @default 30000 */
   timeoutMillis?: number;
-  /** @default globalThis.fetch */
+  /**
+   * Makes the HTTP calls with this `fetch` instead (e.g. to go through a proxy, or in tests).
+   * @default `node:http(s)` with kept-alive connections
+   */
   fetch?: typeof fetch;
 }
 
@@ -69,7 +74,7 @@ export class StoreClient {
   readonly #maxRetries: number;
   readonly #retryDelayMillis: number;
   readonly #timeoutMillis: number;
-  readonly #fetch: typeof fetch;
+  readonly #send: (url: string, ask: HttpAsk) => Promise<HttpAnswer>;
 
   /** The bearer token sent with every request, if any (what other clients of the same collector reuse). */
   get token(): string | undefined {
@@ -82,7 +87,13 @@ export class StoreClient {
     this.#maxRetries = options.maxRetries ?? 3;
     this.#retryDelayMillis = options.retryDelayMillis ?? 100;
     this.#timeoutMillis = options.timeoutMillis ?? 30_000;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    const custom = options.fetch;
+    if (custom) {
+      this.#send = (url, ask) => sendWithFetch(custom, url, ask);
+    } else {
+      const exchange = new HttpExchange();
+      this.#send = (url, ask) => exchange.send(url, ask);
+    }
     if (!Number.isInteger(this.#maxRetries) || this.#maxRetries < 0) {
       throw new RangeError(`Expected \`maxRetries\` to be an integer ≥ 0, got \`${this.#maxRetries}\``);
     }
@@ -272,9 +283,8 @@ export class StoreClient {
   }
 
   async #call<T>(method: string, path: string, body: unknown, options: CallOptions = {}): Promise<T> {
-    const timeoutMillis = options.timeoutMillis ?? this.#timeoutMillis;
-    const timeout = AbortSignal.timeout(timeoutMillis);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const deadline = Date.now() + (options.timeoutMillis ?? this.#timeoutMillis);
+    const { signal } = options;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
@@ -282,20 +292,35 @@ export class StoreClient {
     for (let attempt = 0; ; attempt++) {
       let failure: unknown;
       try {
-        const response = await this.#fetch(this.baseUrl + path, { method, headers, body: text, signal });
-        const payload = await readPayload(response);
-        if (response.ok) return payload as T;
-        if (response.status < 500) throw errorFor(response.status, payload, `${method} ${path}`);
-        failure = new StoreHttpError(response.status, `${method} ${path} answered ${response.status}: ${detailText(payload)}`);
+        const answer = await this.#send(this.baseUrl + path, { method, headers, body: text, deadline, signal });
+        const payload = parsePayload(answer.text);
+        if (answer.status >= 200 && answer.status < 300) return payload as T;
+        if (answer.status < 500) throw errorFor(answer.status, payload, `${method} ${path}`);
+        failure = new StoreHttpError(answer.status, `${method} ${path} answered ${answer.status}: ${detailText(payload)}`);
       } catch (error) {
         if (error instanceof AglError && error.status < 500) throw error;
-        if (signal.aborted) throw signal.reason ?? error;
+        if (signal?.aborted) throw signal.reason ?? error;
+        if (error instanceof DOMException && error.name === 'TimeoutError') throw error;
         failure = error;
       }
       if (attempt >= this.#maxRetries) throw failure;
       const delay = Math.min(5000, this.#retryDelayMillis * 2 ** attempt) * (0.5 + Math.random() / 2);
-      await sleep(delay, signal);
+      await sleep(Math.max(0, Math.min(delay, deadline - Date.now())), signal);
+      if (Date.now() >= deadline) throw timeoutError();
     }
+  }
+}
+
+/** One exchange through a caller's `fetch`, with the same deadline and signal handling. */
+async function sendWithFetch(fetcher: typeof fetch, url: string, ask: HttpAsk): Promise<HttpAnswer> {
+  const timeout = AbortSignal.timeout(Math.max(1, ask.deadline - Date.now()));
+  const signal = ask.signal ? AbortSignal.any([ask.signal, timeout]) : timeout;
+  try {
+    const response = await fetcher(url, { method: ask.method, headers: ask.headers, body: ask.body, signal });
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    if (signal.aborted) throw signal.reason ?? error;
+    throw error;
   }
 }
 
@@ -318,8 +343,7 @@ function compact(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }
 
-async function readPayload(response: Response): Promise<unknown> {
-  const text = await response.text();
+function parsePayload(text: string): unknown {
   if (text === '') return null;
   try {
     return JSON.parse(text);
@@ -345,17 +369,17 @@ function errorFor(status: number, payload: unknown, what: string): AglError {
   return new StoreHttpError(status, message);
 }
 
-function sleep(millis: number, signal: AbortSignal): Promise<void> {
+function sleep(millis: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       resolve();
     }, millis);
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(signal!.reason);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

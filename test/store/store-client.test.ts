@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
@@ -63,7 +64,22 @@ describe('StoreClient', () => {
     assert.equal(invalid.requests.length, 1);
   });
 
-  it('retries network errors', async () => {
+  it('retries network errors (a connection dropped without an answer, then refused)', async () => {
+    let connections = 0;
+    const dropping = createNetServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    const port = (dropping.address() as AddressInfo).port;
+    const client = new StoreClient({ baseUrl: `http://127.0.0.1:${port}`, maxRetries: 2, retryDelayMillis: 1 });
+    await assert.rejects(client.health(), /socket hang up|ECONNRESET/);
+    assert.equal(connections, 3);
+    await new Promise((resolve) => dropping.close(resolve));
+    await assert.rejects(client.health(), { code: 'ECONNREFUSED' });
+  });
+
+  it('retries network errors through a custom fetch too', async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
