@@ -39,17 +39,28 @@ export class DraftCommitter {
   readonly #editor: DraftEditor;
   readonly #onFinished: (rolloutId: string) => void;
   readonly #committer: GroupCommitter<StoreWrite, DuckDBConnection>;
+  readonly #writer: DuckDBConnection;
+  /** The next group's BEGIN, sent right after a commit so that the group does not wait for it. */
+  #nextBegin: Promise<unknown> | null = null;
 
   constructor(options: DraftCommitterOptions) {
     this.#draftWriter = options.draftWriter;
+    this.#writer = options.writer;
     this.#mirror = options.mirror;
     this.#editor = options.editor;
     this.#onFinished = options.onFinished;
     this.#committer = new GroupCommitter<StoreWrite, DuckDBConnection>({
       lanes: [options.writer],
-      begin: (connection) => connection.run('BEGIN TRANSACTION').then(() => undefined),
+      begin: async (connection) => {
+        if (await this.#takeNextBegin()) return;
+        await connection.run('BEGIN TRANSACTION');
+      },
       write: (_connection, group) => this.#writeGroup(group),
-      commit: (connection) => connection.run('COMMIT').then(() => undefined),
+      commit: async (connection) => {
+        await connection.run('COMMIT');
+        // An explicit transaction costs nothing until a statement touches the database.
+        this.#nextBegin = connection.run('BEGIN TRANSACTION');
+      },
       rollback: (connection) => connection.run('ROLLBACK').then(() => undefined),
       onCommitted: () => this.#apply(),
     });
@@ -71,6 +82,19 @@ export class DraftCommitter {
   /** Resolves when every operation submitted so far is settled. */
   flush(): Promise<void> {
     return this.#committer.flush();
+  }
+
+  /** Settles every operation, then ends the transaction opened for the next group. */
+  async close(): Promise<void> {
+    await this.flush();
+    if (await this.#takeNextBegin()) await this.#writer.run('ROLLBACK').catch(() => undefined);
+  }
+
+  /** Whether the BEGIN sent after the last commit opened a transaction (it is then used up). */
+  async #takeNextBegin(): Promise<boolean> {
+    const begun = this.#nextBegin;
+    this.#nextBegin = null;
+    return begun !== null && (await begun.then(() => true, () => false));
   }
 
   /**

@@ -443,7 +443,7 @@ export class DuckDBLightningStore implements LightningStore {
       await this.flushSpanActivity();
       this.#closed = true;
       this.#waiters.endAll();
-      await this.#committer.flush();
+      await this.#committer.close();
       if (this.#ownsSink) await this.#spanSink.close();
       this.#draftWriter.destroy();
       this.#database.release(this.#writer);
