@@ -208,25 +208,13 @@ export interface ResourcesVersion {
   succeeded_count?: number;
 }
 
-export interface Candidate {
-  resources_id: string;
-  parent_resources_id: string | null;
-  val_batch_score: number | null;
-  kept: boolean;
-}
+// The shapes the collector sends, from the collector's own source (types only: nothing of it is bundled).
+import type { ApoRoundRecord } from '../../src/algorithm/apo/apo-round-record.ts';
+export type { ApoCandidateScore as Candidate } from '../../src/algorithm/apo/apo-round-record.ts';
+export type { Worker } from '../../src/store/store-types.ts';
 
-export interface ApoRound {
-  round: number;
-  completed_at: number;
-  candidates: Candidate[];
-  beam: Candidate[];
-  leader_resources_id: string | null;
-  leader_val_score: number | null;
-  best_resources_id: string | null;
-  best_val_score: number | null;
-  rejected_edits: number;
-  timed_out_rollouts: number;
-}
+/** A round as `GET /v1/agl/dashboard/training` sends it (the run is the request's). */
+export type ApoRound = Omit<ApoRoundRecord, 'run_id' | 'timed_out_rollout_ids'>;
 
 export interface Training {
   runs: { run_id: string; rounds: number; last_completed_at: number }[];
@@ -235,17 +223,6 @@ export interface Training {
   best: { resources_id: string; val_score: number | null; resources: ResourcesVersion['resources'] | null } | null;
 }
 
-export interface Worker {
-  worker_id: string;
-  status: string;
-  heartbeat_stats: Record<string, unknown> | null;
-  last_heartbeat_time: number | null;
-  last_dequeue_time: number | null;
-  last_busy_time: number | null;
-  last_idle_time: number | null;
-  current_rollout_id: string | null;
-  current_attempt_id: string | null;
-}
 
 /** The text shown for a resources set: its prompt templates, or its JSON. */
 export function resourcesText(resources: ResourcesVersion['resources'] | null | undefined): string {
