@@ -5,18 +5,14 @@
  * (not base64), enums are integers, and keys are lowerCamelCase. Like protobuf JSON parsers, this
  * decoder also accepts the original snake_case field names and enum names, treats `null` as an
  * absent field, and ignores unknown fields.
+ *
+ * This file walks the request down to its spans, events and links; attribute values are decoded in
+ * `decode-json-attributes.ts`, and each field is read and type-checked by `json-field-readers.ts`.
  */
 import { Buffer } from 'node:buffer';
 import { InvalidRequestError } from '../errors/index.ts';
-import type {
-  AttributeValue,
-  Attributes,
-  DecodedTraces,
-  SpanEventRecord,
-  SpanLinkRecord,
-  SpanRecord,
-} from '../spans/index.ts';
-import { MAX_VALUE_NESTING, setAttribute } from './attributes.ts';
+import type { Attributes, DecodedTraces, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../spans/index.ts';
+import { decodeAttributes } from './decode-json-attributes.ts';
 import {
   SPAN_ID_BYTES,
   TRACE_ID_BYTES,
@@ -25,13 +21,13 @@ import {
   isAllZeroHex,
   isHex,
 } from './id-validation.ts';
+import { JsonShapeError, asArray, asElement, asEnum, asIdString, asObject, asString, asUint32, asUint64 } from './json-field-readers.ts';
 import { parseLosslessJson } from './lossless-json.ts';
 import { SpanRejections } from './span-rejections.ts';
 
 // The JSON objects are read field by field with both spellings written out at each site, e.g.
 // `span.traceId ?? span.trace_id`: each site then sees one property name, which keeps V8's property
 // lookups monomorphic on the hot path.
-type JsonObject = Record<string, unknown>;
 
 const SPAN_KIND_BY_NAME: Readonly<Record<string, number>> = {
   SPAN_KIND_UNSPECIFIED: 0,
@@ -47,29 +43,6 @@ const STATUS_CODE_BY_NAME: Readonly<Record<string, number>> = {
   STATUS_CODE_OK: 1,
   STATUS_CODE_ERROR: 2,
 };
-
-const EMPTY_ARRAY: readonly unknown[] = Object.freeze([]);
-const DECIMAL_INTEGER = /^-?\d+$/;
-const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
-const MAX_UINT32 = 0xffffffff;
-const MAX_UINT64 = 0xffffffffffffffffn;
-const MAX_QUOTED_VALUE_CHARS = 40;
-
-/** A type error inside the request; the enclosing levels prepend where it happened. */
-class JsonShapeError extends Error {
-  path: string;
-
-  constructor(path: string, problem: string) {
-    super(problem);
-    this.path = path;
-  }
-
-  /** Returns this error with `component` in front of its path. */
-  within(component: string): JsonShapeError {
-    this.path = this.path === '' || this.path.startsWith('[') ? component + this.path : `${component}.${this.path}`;
-    return this;
-  }
-}
 
 /** What the spans of one `ScopeSpans` share. */
 interface ScopeContext {
@@ -253,159 +226,4 @@ function decodeLink(value: unknown, index: number): SpanLinkRecord | undefined {
   } catch (error) {
     throw error instanceof JsonShapeError ? error.within(`links[${index}]`) : error;
   }
-}
-
-/** Decodes a list of `KeyValue` objects into `target`. */
-function decodeAttributes(value: unknown, target: Attributes, path: string): void {
-  const list = asArray(value, path);
-  for (let index = 0; index < list.length; index++) {
-    const keyValue = asElement(list[index], `${path}[${index}]`);
-    const key = asString(keyValue.key, `${path}[${index}].key`);
-    try {
-      setAttribute(target, key, decodeAnyValue(keyValue.value, 0));
-    } catch (error) {
-      throw error instanceof JsonShapeError ? error.within(`${path}[${JSON.stringify(key)}].value`) : error;
-    }
-  }
-}
-
-function decodeAnyValue(value: unknown, depth: number): AttributeValue {
-  const anyValue = asObject(value, '');
-  if (anyValue === undefined) return null;
-  let member: unknown;
-  if ((member = anyValue.stringValue ?? anyValue.string_value) != null) {
-    if (typeof member !== 'string') throw typeError('stringValue', 'a string', member);
-    return member;
-  }
-  if ((member = anyValue.intValue ?? anyValue.int_value) != null) return asInt64(member, 'intValue');
-  if ((member = anyValue.doubleValue ?? anyValue.double_value) != null) return asDouble(member, 'doubleValue');
-  if ((member = anyValue.boolValue ?? anyValue.bool_value) != null) {
-    if (typeof member !== 'boolean') throw typeError('boolValue', 'true or false', member);
-    return member;
-  }
-  if ((member = anyValue.arrayValue ?? anyValue.array_value) != null) {
-    if (depth >= MAX_VALUE_NESTING) throw new JsonShapeError('arrayValue', `values nest deeper than ${MAX_VALUE_NESTING} levels`);
-    const list = asArray(asObject(member, 'arrayValue')!.values, 'arrayValue.values');
-    const array: AttributeValue[] = new Array(list.length);
-    for (let index = 0; index < list.length; index++) {
-      try {
-        array[index] = decodeAnyValue(list[index], depth + 1);
-      } catch (error) {
-        throw error instanceof JsonShapeError ? error.within(`arrayValue.values[${index}]`) : error;
-      }
-    }
-    return array;
-  }
-  if ((member = anyValue.kvlistValue ?? anyValue.kvlist_value) != null) {
-    if (depth >= MAX_VALUE_NESTING) throw new JsonShapeError('kvlistValue', `values nest deeper than ${MAX_VALUE_NESTING} levels`);
-    const object: Attributes = {};
-    decodeAttributes(asObject(member, 'kvlistValue')!.values, object, 'kvlistValue.values');
-    return object;
-  }
-  if ((member = anyValue.bytesValue ?? anyValue.bytes_value) != null) {
-    if (typeof member !== 'string' || !BASE64.test(member)) throw typeError('bytesValue', 'a base64 string', member);
-    // Copied out of Buffer's shared allocation pool into a plain Uint8Array of its own.
-    return new Uint8Array(Buffer.from(member, 'base64'));
-  }
-  return null;
-}
-
-/** `value` as an object; throws for anything else, `null` included (an element of a list). */
-function asElement(value: unknown, path: string): JsonObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeError(path, 'an object', value);
-  return value as JsonObject;
-}
-
-/** `value` as an object, `undefined` for an absent field; throws for any other type. */
-function asObject(value: unknown, path: string): JsonObject | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw typeError(path, 'an object', value);
-  return value as JsonObject;
-}
-
-function asArray(value: unknown, path: string): readonly unknown[] {
-  if (value === undefined || value === null) return EMPTY_ARRAY;
-  if (!Array.isArray(value)) throw typeError(path, 'an array', value);
-  return value;
-}
-
-function asString(value: unknown, path: string): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined || value === null) return '';
-  throw typeError(path, 'a string', value);
-}
-
-function asIdString(value: unknown, path: string): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined || value === null) return '';
-  throw typeError(path, 'a hex string', value);
-}
-
-function asUint32(value: unknown, path: string): number {
-  if (value === undefined || value === null) return 0;
-  const number = typeof value === 'string' && DECIMAL_INTEGER.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > MAX_UINT32) {
-    throw typeError(path, 'an unsigned 32-bit integer', value);
-  }
-  return number;
-}
-
-function asUint64(value: unknown, path: string): bigint {
-  if (typeof value === 'string') {
-    if (DECIMAL_INTEGER.test(value)) {
-      const integer = BigInt(value);
-      if (integer >= 0n && integer <= MAX_UINT64) return integer;
-    }
-  } else if (typeof value === 'number') {
-    if (Number.isInteger(value) && value >= 0) return BigInt(value);
-  } else if (value === undefined || value === null) {
-    return 0n;
-  }
-  throw typeError(path, 'an unsigned 64-bit integer (a number or a decimal string)', value);
-}
-
-function asInt64(value: unknown, path: string): number | bigint {
-  if (typeof value === 'number') {
-    if (Number.isSafeInteger(value)) return value;
-  } else if (typeof value === 'string' && DECIMAL_INTEGER.test(value)) {
-    // Up to 15 digits always fit a double exactly.
-    if (value.length <= 15) return Number(value);
-    const integer = BigInt(value);
-    if (integer >= -0x8000000000000000n && integer <= 0x7fffffffffffffffn) {
-      return integer >= BigInt(Number.MIN_SAFE_INTEGER) && integer <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(integer) : integer;
-    }
-  }
-  throw typeError(path, 'a signed 64-bit integer (a number or a decimal string)', value);
-}
-
-function asDouble(value: unknown, path: string): number {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string') {
-    // The protobuf JSON mapping writes non-finite doubles as these strings; numbers may be quoted.
-    if (value === 'NaN') return Number.NaN;
-    if (value === 'Infinity') return Number.POSITIVE_INFINITY;
-    if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
-    const number = value.trim() === '' ? Number.NaN : Number(value);
-    if (!Number.isNaN(number)) return number;
-  }
-  throw typeError(path, 'a number', value);
-}
-
-function asEnum(value: unknown, byName: Readonly<Record<string, number>>, path: string): number {
-  if (value === undefined || value === null) return 0;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff) return value;
-  if (typeof value === 'string' && Object.hasOwn(byName, value)) return byName[value];
-  throw typeError(path, `an integer or one of ${Object.keys(byName).join(', ')}`, value);
-}
-
-function typeError(path: string, expected: string, actual: unknown): JsonShapeError {
-  return new JsonShapeError(path, `expected ${expected}, got ${describe(actual)}`);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > MAX_QUOTED_VALUE_CHARS ? `${text.slice(0, MAX_QUOTED_VALUE_CHARS)}…` : text;
 }
