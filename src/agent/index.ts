@@ -1,6 +1,7 @@
 export { AgentResources, fromResourceJson, toNamedResources, toResourceJson } from './agent-resources.ts';
 export { formatFString, fStringPlaceholders } from './f-string.ts';
-export { parseJinja, renderJinja } from './jinja-subset.ts';
+export { parseJinja } from './jinja-parser.ts';
+export { renderJinja } from './jinja-subset.ts';
 export { FunctionAgent, LitAgent, rollout } from './lit-agent.ts';
 export { LegacyLitAgent } from './legacy-lit-agent.ts';
 export { LLM } from './llm.ts';
