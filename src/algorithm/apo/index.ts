@@ -4,7 +4,7 @@ export { resolveApoOptions } from './apo-options.ts';
 export { EDIT_PROMPT_VARIANTS, GRADIENT_PROMPT_VARIANTS, editMessage, extractTemplate, gradientMessage } from './apo-prompts.ts';
 export { ApoRoundsTable, apoRoundProblem } from './apo-rounds-table.ts';
 export { checkTemplateEdit } from './template-check.ts';
-export type { ApoResult } from './apo.ts';
+export type { ApoResult } from './apo-result.ts';
 export type { ApoData, RemoteApoDataOptions } from './apo-data.ts';
 export type { ApoOptions, ResolvedApoOptions } from './apo-options.ts';
 export type { ApoCandidateScore, ApoRoundRecord } from './apo-round-record.ts';

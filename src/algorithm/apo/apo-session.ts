@@ -1,0 +1,382 @@
+/**
+ * One run of {@link APO}: the beam search itself (rounds, children, critiques and edits, scoring on
+ * validation batches), resuming from `apo_rounds`, and the SQL reads of rewards and LLM calls.
+ */
+import { setMaxListeners } from 'node:events';
+import type OpenAI from 'openai';
+import { PromptTemplate } from '../../agent/index.ts';
+import type { PromptTemplateEngine } from '../../agent/index.ts';
+import type { Logger } from '../../logging/index.ts';
+import type { NamedResources, RolloutMode, RolloutStatus } from '../../store/index.ts';
+import type { AlgorithmContext, AlgorithmStore } from '../algorithm.ts';
+import type { APO } from './apo.ts';
+import { apoDataForStore, sqlString } from './apo-data.ts';
+import type { ApoData } from './apo-data.ts';
+import type { ResolvedApoOptions } from './apo-options.ts';
+import { editMessage, extractTemplate, gradientMessage } from './apo-prompts.ts';
+import type { ApoResult } from './apo-result.ts';
+import type { ApoCandidateScore, ApoRoundRecord } from './apo-round-record.ts';
+import { SeededRandom } from './concurrency-limit.ts';
+import type { ConcurrencyLimit } from './concurrency-limit.ts';
+import { checkTemplateEdit } from './template-check.ts';
+
+/** A prompt under consideration: a resources version in the store. */
+interface Candidate {
+  resourcesId: string;
+  template: string;
+  parentResourcesId: string | null;
+}
+
+/** One rollout of an evaluation. */
+interface ScoredRollout<TTask> {
+  rolloutId: string;
+  task: TTask;
+  status: RolloutStatus | 'timeout';
+  /** The primary reward; 0 for failures and timeouts. */
+  reward: number;
+}
+
+/** Counters of one round, shared by its concurrent children. */
+interface RoundTally {
+  round: number;
+  rejectedEdits: number;
+  timedOut: string[];
+}
+
+/** One call of {@link APO.run}. */
+export class ApoSession<TTask> {
+  readonly #options: ResolvedApoOptions<TTask>;
+  readonly #openai: OpenAI;
+  readonly #limit: ConcurrencyLimit;
+  readonly #store: AlgorithmStore;
+  readonly #data: ApoData;
+  readonly #signal: AbortSignal;
+  readonly #log: Logger;
+  readonly #train: readonly TTask[];
+  readonly #val: readonly TTask[];
+  readonly #fullValScores = new Map<string, number>();
+  #engine: PromptTemplateEngine = 'f-string';
+  /** The resources other than the prompt, carried into every candidate. */
+  #baseResources: NamedResources = {};
+
+  constructor(options: ResolvedApoOptions<TTask>, openai: OpenAI, limit: ConcurrencyLimit, context: AlgorithmContext<TTask>) {
+    this.#options = options;
+    this.#openai = openai;
+    this.#limit = limit;
+    this.#store = context.store;
+    this.#data = options.data ?? apoDataForStore(context.store);
+    this.#signal = context.signal;
+    // Every concurrent wait and model call listens on this one signal: many listeners are expected.
+    setMaxListeners(0, this.#signal);
+    this.#log = context.log;
+    this.#train = context.trainDataset;
+    this.#val = context.valDataset && context.valDataset.length > 0 ? context.valDataset : context.trainDataset;
+    if (this.#train.length === 0) throw new RangeError('APO needs a non-empty `trainDataset`');
+  }
+
+  async run(): Promise<ApoResult> {
+    const { runId, beamRounds, beamWidth } = this.#options;
+    const rounds = await this.#loadRounds();
+    let beam: Candidate[];
+    let best: { candidate: Candidate; score: number | null };
+    let baselineScore: number | null = null;
+    if (rounds.length > 0) {
+      const last = rounds[rounds.length - 1];
+      beam = await Promise.all(last.beam.map((entry) => this.#loadCandidate(entry.resources_id, entry.parent_resources_id)));
+      best = { candidate: await this.#loadCandidate(last.best_resources_id ?? beam[0].resourcesId, null), score: last.best_val_score };
+      baselineScore = rounds[0].leader_val_score;
+      for (const round of rounds) if (round.leader_resources_id && round.leader_val_score !== null) this.#fullValScores.set(round.leader_resources_id, round.leader_val_score);
+      this.#log.info(`APO ${runId}: resuming after round ${last.round} (best score ${formatScore(best.score)})`);
+    } else {
+      const initial = await this.#initialCandidate();
+      beam = [initial];
+      const tally: RoundTally = { round: 0, rejectedEdits: 0, timedOut: [] };
+      if (this.#options.runInitialValidation) baselineScore = await this.#fullValScore(initial, tally);
+      best = { candidate: initial, score: baselineScore };
+      const entry: ApoCandidateScore = { resources_id: initial.resourcesId, parent_resources_id: null, val_batch_score: null, kept: true };
+      rounds.push(await this.#record(tally, [entry], [entry], initial, baselineScore, best));
+      this.#log.info(`APO ${runId}: initial prompt ${initial.resourcesId} scores ${formatScore(baselineScore)} on the full validation set`);
+    }
+    const startedAtRound = rounds[rounds.length - 1].round + 1;
+
+    for (let round = startedAtRound; round <= beamRounds; round++) {
+      this.#signal.throwIfAborted();
+      const tally: RoundTally = { round, rejectedEdits: 0, timedOut: [] };
+      const random = new SeededRandom(this.#options.seed * 1_000_003 + round);
+      const parents = random.choose(beam, beamWidth);
+      // Draw every batch before anything runs, so that concurrency cannot change the draws.
+      const jobs = parents.flatMap((parent, parentIndex) =>
+        Array.from({ length: this.#options.branchFactor }, (_, branch) => ({
+          parent,
+          index: parentIndex * this.#options.branchFactor + branch,
+          batch: random.sample(this.#train, this.#options.gradientBatchSize),
+        })),
+      );
+      const valBatch = random.sample(this.#val, this.#options.valBatchSize);
+      // Each distinct prompt is scored on the validation batch once. On the concurrent schedule a
+      // candidate's scoring starts as soon as it exists (the beam's at once, behind the children's
+      // train rollouts in the queue; each child's when its edit is accepted): no barrier between
+      // the children and the validation.
+      const valScores = new Map<string, Promise<number>>();
+      const valScore = (candidate: Candidate): Promise<number> => {
+        let score = valScores.get(candidate.template);
+        if (!score) {
+          score = this.#evaluate(candidate, valBatch, 'val', tally).then((evaluation) => evaluation.score);
+          score.catch(() => undefined); // Awaited below; an early failure must not be unhandled meanwhile.
+          valScores.set(candidate.template, score);
+        }
+        return score;
+      };
+      const concurrent = this.#options.schedule === 'concurrent';
+      const childSteps = jobs.map((job) => async () => {
+        const child = await this.#child(job.parent, job.batch, job.index, tally);
+        if (child && concurrent) void valScore(child);
+        return child;
+      });
+      const childrenDone = this.#all(childSteps);
+      if (concurrent) for (const candidate of beam) void valScore(candidate);
+      const children = (await childrenDone).filter((child) => child !== null);
+
+      const seen = new Set<string>();
+      const pool = [...beam, ...children].filter((candidate) => !seen.has(candidate.template) && seen.add(candidate.template));
+      const scores = await this.#all(pool.map((candidate) => () => valScore(candidate)));
+      const ranked = pool.map((candidate, index) => ({ candidate, score: scores[index], index })).sort((a, b) => b.score - a.score || a.index - b.index);
+      const kept = ranked.slice(0, beamWidth);
+      beam = kept.map((entry) => entry.candidate);
+      const leader = beam[0];
+      const leaderScore = await this.#fullValScore(leader, tally);
+      if (best.score === null || leaderScore > best.score) best = { candidate: leader, score: leaderScore };
+      const entries: ApoCandidateScore[] = ranked.map((entry, rank) => ({
+        resources_id: entry.candidate.resourcesId,
+        parent_resources_id: entry.candidate.parentResourcesId,
+        val_batch_score: entry.score,
+        kept: rank < beamWidth,
+      }));
+      rounds.push(await this.#record(tally, entries, entries.filter((entry) => entry.kept), leader, leaderScore, best));
+      this.#log.info(
+        `APO ${runId} round ${round}/${beamRounds}: ${children.length} children (${tally.rejectedEdits} edits rejected), ` +
+          `leader ${leader.resourcesId} ${formatScore(leaderScore)} on the full validation set, best ${formatScore(best.score)}`,
+      );
+    }
+
+    // The best prompt becomes the latest resources (a new version of its id), for the agents that follow.
+    await this.#store.updateResources(best.candidate.resourcesId, this.#resourcesOf(best.candidate.template));
+    return {
+      runId,
+      bestPrompt: new PromptTemplate(best.candidate.template, this.#engine),
+      bestResourcesId: best.candidate.resourcesId,
+      bestScore: best.score,
+      baselineScore,
+      rounds,
+      startedAtRound,
+      rejectedEdits: rounds.reduce((sum, round) => sum + round.rejected_edits, 0),
+      timedOutRolloutIds: rounds.flatMap((round) => round.timed_out_rollout_ids),
+    };
+  }
+
+  /** Runs independent steps: all at once, or one after another on the `'sequential'` schedule. */
+  async #all<T>(steps: (() => Promise<T>)[]): Promise<T[]> {
+    if (this.#options.schedule === 'concurrent') return Promise.all(steps.map((step) => step()));
+    const results: T[] = [];
+    for (const step of steps) results.push(await step());
+    return results;
+  }
+
+  /** One child: run the parent on `batch`, critique it, apply the critique; null when the edit is refused. */
+  async #child(parent: Candidate, batch: TTask[], index: number, tally: RoundTally): Promise<Candidate | null> {
+    const evaluation = await this.#evaluate(parent, batch, 'train', tally);
+    const experiments = await this.#experiments(evaluation.rollouts.slice(0, this.#options.gradientBatchSize));
+    const seed = this.#options.seed * 1_000_003 + tally.round * 1009 + index;
+    const critique = await this.#complete(this.#options.gradientModel, gradientMessage(index, parent.template, experiments), seed);
+    const reply = await this.#complete(this.#options.applyEditModel, editMessage(index, parent.template, critique), seed);
+    const edited = extractTemplate(reply);
+    const check = checkTemplateEdit(parent.template, edited, this.#engine);
+    if (!check.ok) {
+      tally.rejectedEdits++;
+      this.#log.warn(`APO round ${tally.round}: edit of ${parent.resourcesId} rejected (${check.reason}); it is not run`);
+      return null;
+    }
+    const added = await this.#store.addResources(this.#resourcesOf(edited));
+    return { resourcesId: added.resources_id, template: edited, parentResourcesId: parent.resourcesId };
+  }
+
+  /** The experiments of a critique request, read with SQL: each rollout's LLM messages, final reward and status. */
+  async #experiments(rollouts: ScoredRollout<TTask>[]): Promise<unknown[]> {
+    if (rollouts.length === 0) return [];
+    const ids = rollouts.map((rollout) => sqlString(rollout.rolloutId)).join(', ');
+    // The latest attempt's calls only: a retried rollout's earlier attempt is not what the reward scored.
+    const calls = await this.#data.query(
+      `SELECT rollout_id, input_messages, output_messages FROM llm_calls WHERE rollout_id IN (${ids})
+       QUALIFY attempt_id = arg_max(attempt_id, start_time) OVER (PARTITION BY rollout_id)
+       ORDER BY rollout_id, sequence_id, start_time`,
+    );
+    const rewards = await this.#rewards(rollouts.map((rollout) => rollout.rolloutId));
+    return rollouts.map((rollout) => ({
+      rollout_id: rollout.rolloutId,
+      status: rollout.status,
+      final_reward: rewards.get(rollout.rolloutId) ?? null,
+      task_input: this.#options.critiqueTaskInput(rollout.task),
+      llm_calls: calls
+        .filter((call) => call.rollout_id === rollout.rolloutId)
+        .map((call) => ({ input_messages: call.input_messages, output_messages: call.output_messages })),
+    }));
+  }
+
+  /** Each rollout's final primary reward (the last one recorded), read with SQL from `rewards`. */
+  async #rewards(rolloutIds: readonly string[]): Promise<Map<string, number>> {
+    if (rolloutIds.length === 0) return new Map();
+    const rows = await this.#data.query(
+      `SELECT rollout_id, value FROM rewards WHERE is_primary AND rollout_id IN (${rolloutIds.map(sqlString).join(', ')})
+       QUALIFY row_number() OVER (PARTITION BY rollout_id ORDER BY time DESC) = 1`,
+    );
+    return new Map(rows.map((row) => [String(row.rollout_id), Number(row.value)]));
+  }
+
+  /**
+   * Runs `candidate` on `tasks` and scores it: the mean reward, failures and rollouts unfinished by
+   * the batch deadline counting 0. Unfinished rollouts are cancelled and reported.
+   */
+  async #evaluate(candidate: Candidate, tasks: readonly TTask[], mode: RolloutMode, tally: RoundTally): Promise<{ score: number; rollouts: ScoredRollout<TTask>[] }> {
+    this.#signal.throwIfAborted();
+    const enqueued = await this.#store.enqueueRollouts(
+      tasks.map((input) => ({
+        input,
+        mode,
+        resourcesId: candidate.resourcesId,
+        config: this.#options.rolloutConfig ?? undefined,
+        metadata: { apo_run_id: this.#options.runId, apo_round: tally.round },
+      })),
+    );
+    const ids = enqueued.map((rollout) => rollout.rollout_id);
+    const finished = new Map<string, RolloutStatus>();
+    const deadline = Date.now() + this.#options.rolloutBatchTimeoutSeconds * 1000;
+    while (finished.size < ids.length && Date.now() < deadline) {
+      this.#signal.throwIfAborted();
+      const pending = ids.filter((id) => !finished.has(id));
+      if (this.#options.schedule === 'sequential') {
+        // Agent Lightning's way: look, and if not everything is done, sleep the polling interval.
+        for (const rollout of await this.#store.waitForRollouts(pending, { timeoutSeconds: 0.001, signal: this.#signal })) finished.set(rollout.rollout_id, rollout.status);
+        if (finished.size < ids.length) await sleep(Math.min(this.#options.pollIntervalSeconds * 1000, Math.max(0, deadline - Date.now())), this.#signal);
+        continue;
+      }
+      // A server-side long-poll; the slice only bounds how late an abort is noticed.
+      const slice = Math.max(0.001, Math.min(5, (deadline - Date.now()) / 1000));
+      for (const rollout of await this.#store.waitForRollouts(pending, { timeoutSeconds: slice, signal: this.#signal })) finished.set(rollout.rollout_id, rollout.status);
+    }
+    const unfinished = ids.filter((id) => !finished.has(id));
+    if (unfinished.length > 0) {
+      tally.timedOut.push(...unfinished);
+      this.#log.warn(
+        `APO round ${tally.round}: ${unfinished.length} of ${ids.length} rollouts of ${candidate.resourcesId} did not finish within ` +
+          `${this.#options.rolloutBatchTimeoutSeconds} s and are scored as failures: ${unfinished.join(', ')}`,
+      );
+      await Promise.all(unfinished.map((id) => this.#store.cancelRollout(id).catch(() => undefined)));
+    }
+    const rewards = await this.#rewards([...finished.keys()].filter((id) => finished.get(id) === 'succeeded'));
+    const rollouts = ids.map((rolloutId, index): ScoredRollout<TTask> => {
+      const status = finished.get(rolloutId) ?? 'timeout';
+      return { rolloutId, task: tasks[index], status, reward: status === 'succeeded' ? (rewards.get(rolloutId) ?? 0) : 0 };
+    });
+    const score = rollouts.length === 0 ? 0 : rollouts.reduce((sum, rollout) => sum + rollout.reward, 0) / rollouts.length;
+    return { score, rollouts };
+  }
+
+  async #fullValScore(candidate: Candidate, tally: RoundTally): Promise<number> {
+    const known = this.#fullValScores.get(candidate.resourcesId);
+    if (known !== undefined) return known;
+    const { score } = await this.#evaluate(candidate, this.#val, 'val', tally);
+    this.#fullValScores.set(candidate.resourcesId, score);
+    return score;
+  }
+
+  async #complete(model: string, content: string, seed: number): Promise<string> {
+    return this.#limit.run(async () => {
+      this.#signal.throwIfAborted();
+      const completion = await this.#openai.chat.completions.create(
+        { model, messages: [{ role: 'user', content }], temperature: this.#options.diversityTemperature, seed },
+        { signal: this.#signal },
+      );
+      return completion.choices[0]?.message?.content ?? '';
+    });
+  }
+
+  async #record(
+    tally: RoundTally,
+    candidates: ApoCandidateScore[],
+    beam: ApoCandidateScore[],
+    leader: Candidate,
+    leaderScore: number | null,
+    best: { candidate: Candidate; score: number | null },
+  ): Promise<ApoRoundRecord> {
+    const record: ApoRoundRecord = {
+      run_id: this.#options.runId,
+      round: tally.round,
+      completed_at: Date.now() / 1000,
+      candidates,
+      beam,
+      leader_resources_id: leader.resourcesId,
+      leader_val_score: leaderScore,
+      best_resources_id: best.candidate.resourcesId,
+      best_val_score: best.score,
+      rejected_edits: tally.rejectedEdits,
+      timed_out_rollouts: tally.timedOut.length,
+      timed_out_rollout_ids: tally.timedOut,
+    };
+    await this.#data.recordRound(record);
+    this.#options.onRound?.(record);
+    return record;
+  }
+
+  async #loadRounds(): Promise<ApoRoundRecord[]> {
+    const rows = await this.#data.query(`SELECT * FROM apo_rounds WHERE run_id = ${sqlString(this.#options.runId)} ORDER BY round`);
+    return rows.map((row) => row as unknown as ApoRoundRecord);
+  }
+
+  /** The latest resources' prompt: the initial candidate. */
+  async #initialCandidate(): Promise<Candidate> {
+    const latest = await this.#store.getLatestResources();
+    if (!latest) throw new Error(`APO needs the initial prompt in the store: add resources with a \`${this.#options.promptResourceName}\` prompt template first`);
+    return this.#candidateOf(latest.resources_id, latest.resources, null);
+  }
+
+  async #loadCandidate(resourcesId: string, parentResourcesId: string | null): Promise<Candidate> {
+    const update = await this.#store.getResources(resourcesId);
+    if (!update) throw new Error(`APO cannot resume: resources ${resourcesId} of run ${this.#options.runId} are not in the store`);
+    return this.#candidateOf(resourcesId, update.resources, parentResourcesId);
+  }
+
+  #candidateOf(resourcesId: string, resources: NamedResources, parentResourcesId: string | null): Candidate {
+    const name = this.#options.promptResourceName;
+    const resource = resources[name];
+    if (!resource || resource.resource_type !== 'prompt_template') {
+      throw new Error(`APO expected resources ${resourcesId} to hold a prompt template named \`${name}\``);
+    }
+    const prompt = PromptTemplate.fromResource(resource);
+    this.#engine = prompt.engine;
+    this.#baseResources = Object.fromEntries(Object.entries(resources).filter(([key]) => key !== name));
+    return { resourcesId, template: prompt.template, parentResourcesId };
+  }
+
+  #resourcesOf(template: string): NamedResources {
+    return { ...this.#baseResources, [this.#options.promptResourceName]: new PromptTemplate(template, this.#engine).toResource() };
+  }
+}
+
+function sleep(millis: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, millis);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function formatScore(score: number | null): string {
+  return score === null ? 'n/a' : score.toFixed(3);
+}
