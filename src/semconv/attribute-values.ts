@@ -68,6 +68,11 @@ export function readCount(value: unknown): number | null {
   return count !== null && count >= 0 ? Math.trunc(count) : null;
 }
 
+/** A total token count: the one recorded (`raw`), else input + output when both are known. */
+export function readTotalTokens(raw: unknown, inputTokens: number | null, outputTokens: number | null): number | null {
+  return readCount(raw) ?? (inputTokens !== null && outputTokens !== null ? inputTokens + outputTokens : null);
+}
+
 /**
  * A structured value: a string is parsed as JSON (returning `undefined` when it is not JSON), any
  * other value is returned as is (OTLP arrays and kvlists arrive already structured).

@@ -304,6 +304,33 @@ export function pushAssembled(
   }
 }
 
+/** What the parts of one message add up to, before {@link pushAssembled} makes messages of them. */
+export interface CollectedParts {
+  parts: ChatContentPart[];
+  toolCalls: ChatToolCall[];
+  toolResults: ChatMessage[];
+  reasoning: string;
+}
+
+/**
+ * Reads a message's list of parts: a string is a text part, anything but an object is skipped,
+ * and each object is given to `readPart`, which adds what it holds (by the convention's part types).
+ */
+export function collectParts(
+  rawParts: readonly unknown[],
+  readPart: (part: LooseRecord, into: CollectedParts) => void,
+): CollectedParts {
+  const collected: CollectedParts = { parts: [], toolCalls: [], toolResults: [], reasoning: '' };
+  for (const part of rawParts) {
+    if (typeof part === 'string') {
+      collected.parts.push({ type: 'text', text: part });
+      continue;
+    }
+    if (isRecord(part)) readPart(part, collected);
+  }
+  return collected;
+}
+
 /** Reads a string field of a record that may name it several ways. */
 export function field(record: LooseRecord, ...names: string[]): string | null {
   for (const name of names) {

@@ -15,6 +15,7 @@ import {
   readStringList,
   readString,
   readText,
+  readTotalTokens,
   toJsonValue,
   type LooseRecord,
 } from './attribute-values.ts';
@@ -60,7 +61,6 @@ export function readOpenInferenceCall(span: SpanRecord): LlmCallRecord | null {
   ) {
     return null;
   }
-  const givenTotal = readCount(attributes[LLM_TOKEN_COUNT_TOTAL]);
   return {
     convention: 'openinference',
     model,
@@ -72,7 +72,7 @@ export function readOpenInferenceCall(span: SpanRecord): LlmCallRecord | null {
     outputMessages,
     inputTokens,
     outputTokens,
-    totalTokens: givenTotal ?? (inputTokens !== null && outputTokens !== null ? inputTokens + outputTokens : null),
+    totalTokens: readTotalTokens(attributes[LLM_TOKEN_COUNT_TOTAL], inputTokens, outputTokens),
     finishReasons: readStringList(attributes[LLM_FINISH_REASON]),
     requestParameters: readInvocationParameters(attributes[LLM_INVOCATION_PARAMETERS]),
     tools: readTools(attributes),

@@ -9,7 +9,7 @@
  * the standard `gen_ai.*` summary attributes as well.
  */
 import type { SpanRecord } from '../spans/index.ts';
-import type { ChatContentPart, ChatMessage, ChatToolCall, ChatToolDefinition, JsonValue } from './chat-message.ts';
+import type { ChatMessage, ChatToolCall, ChatToolDefinition, JsonValue } from './chat-message.ts';
 import type { LlmCallRecord } from './span-mapping.ts';
 import {
   isRecord,
@@ -22,10 +22,12 @@ import {
   readString,
   readStringList,
   readText,
+  readTotalTokens,
   stringifyValue,
   type LooseRecord,
 } from './attribute-values.ts';
 import {
+  collectParts,
   field,
   makeImagePart,
   makeMediaPart,
@@ -33,6 +35,7 @@ import {
   makeToolMessage,
   pushAssembled,
   toolDefinition,
+  type CollectedParts,
 } from './chat-message-builders.ts';
 import {
   AI_MODEL_ID,
@@ -113,7 +116,6 @@ export function readVercelAiCall(span: SpanRecord): LlmCallRecord {
   const outputTokens = readCount(
     attributes[AI_USAGE_OUTPUT_TOKENS] ?? attributes[AI_USAGE_COMPLETION_TOKENS] ?? attributes[GEN_AI_USAGE_OUTPUT_TOKENS],
   );
-  const givenTotal = readCount(attributes[AI_USAGE_TOTAL_TOKENS]);
   const finishReason = readString(attributes[AI_RESPONSE_FINISH_REASON]);
   return {
     convention: 'vercel_ai',
@@ -129,7 +131,7 @@ export function readVercelAiCall(span: SpanRecord): LlmCallRecord {
     outputMessages: readOutputMessages(attributes),
     inputTokens,
     outputTokens,
-    totalTokens: givenTotal ?? (inputTokens !== null && outputTokens !== null ? inputTokens + outputTokens : null),
+    totalTokens: readTotalTokens(attributes[AI_USAGE_TOTAL_TOKENS], inputTokens, outputTokens),
     finishReasons: finishReason !== null ? [finishReason] : readStringList(attributes[GEN_AI_RESPONSE_FINISH_REASONS]),
     requestParameters: readSettings(attributes),
     tools: readTools(attributes[AI_PROMPT_TOOLS]),
@@ -202,62 +204,52 @@ function pushSdkMessage(messages: ChatMessage[], raw: unknown, defaultRole: stri
     messages.push({ role, content: content === undefined || content === null ? null : stringifyValue(content) });
     return;
   }
-  const parts: ChatContentPart[] = [];
-  const toolCalls: ChatToolCall[] = [];
-  const toolResults: ChatMessage[] = [];
-  let reasoning = '';
-  for (const part of content) {
-    if (typeof part === 'string') {
-      parts.push({ type: 'text', text: part });
-      continue;
-    }
-    if (!isRecord(part)) continue;
-    switch (part.type) {
-      case 'text': {
-        const text = readText(part.text);
-        if (text !== null) parts.push({ type: 'text', text });
-        break;
-      }
-      case 'reasoning': {
-        const text = readText(part.text);
-        if (text !== null) reasoning += text;
-        break;
-      }
-      case 'image': {
-        const image = makeImagePart(part.image, field(part, 'mediaType', 'mimeType'));
-        if (image !== null) parts.push(image);
-        break;
-      }
-      case 'file': {
-        const file = makeMediaPart({
-          modality: null,
-          mimeType: field(part, 'mediaType', 'mimeType'),
-          data: part.data,
-          filename: field(part, 'filename'),
-        });
-        if (file !== null) parts.push(file);
-        break;
-      }
-      case 'tool-call':
-        toolCalls.push(makeToolCall(part.toolCallId, part.toolName, part.input ?? part.args));
-        break;
-      case 'tool-result':
-        toolResults.push(makeToolMessage(part.toolCallId, toolResultValue(part)));
-        break;
-      default:
-        // `redacted-reasoning`, tool approvals and provider-specific parts have no OpenAI equivalent.
-        break;
-    }
-  }
   pushAssembled(messages, {
     role,
-    parts,
-    toolCalls,
-    toolResults,
-    reasoning,
+    ...collectParts(content, readSdkPart),
     name: null,
     toolCallId: null,
   });
+}
+
+/** Adds one AI SDK part (`text`, `reasoning`, `image`, `file`, `tool-call`, `tool-result`) to `into`. */
+function readSdkPart(part: LooseRecord, into: CollectedParts): void {
+  switch (part.type) {
+    case 'text': {
+      const text = readText(part.text);
+      if (text !== null) into.parts.push({ type: 'text', text });
+      break;
+    }
+    case 'reasoning': {
+      const text = readText(part.text);
+      if (text !== null) into.reasoning += text;
+      break;
+    }
+    case 'image': {
+      const image = makeImagePart(part.image, field(part, 'mediaType', 'mimeType'));
+      if (image !== null) into.parts.push(image);
+      break;
+    }
+    case 'file': {
+      const file = makeMediaPart({
+        modality: null,
+        mimeType: field(part, 'mediaType', 'mimeType'),
+        data: part.data,
+        filename: field(part, 'filename'),
+      });
+      if (file !== null) into.parts.push(file);
+      break;
+    }
+    case 'tool-call':
+      into.toolCalls.push(makeToolCall(part.toolCallId, part.toolName, part.input ?? part.args));
+      break;
+    case 'tool-result':
+      into.toolResults.push(makeToolMessage(part.toolCallId, toolResultValue(part)));
+      break;
+    default:
+      // `redacted-reasoning`, tool approvals and provider-specific parts have no OpenAI equivalent.
+      break;
+  }
 }
 
 /**
