@@ -21,21 +21,16 @@ import type {
 } from './lightning-store.ts';
 import { loadMirror } from './mirror-loader.ts';
 import { queryAttempts, queryResources, queryRollouts, queryWorkers, withLatestAttempt } from './mirror-queries.ts';
+import { applyAttemptUpdate, applyRolloutUpdate, takeQueuedRollouts } from './rollout-operations.ts';
 import { RolloutWaiters } from './rollout-waiters.ts';
 import { SpanActivityApplier } from './span-activity-applier.ts';
 import { spanToMapped } from './span-conversion.ts';
 import { querySpans } from './span-query.ts';
 import { clone, newId, nowSeconds } from './store-draft.ts';
 import type { Draft } from './store-draft.ts';
-import { checkConfig, checkNewRollout, checkResources } from './store-input-checks.ts';
+import { checkAttemptUpdate, checkConfig, checkNewRollout, checkResources, checkRolloutUpdate } from './store-input-checks.ts';
 import { StoreMirror } from './store-mirror.ts';
-import {
-  ATTEMPT_STATUSES,
-  ROLLOUT_MODES,
-  ROLLOUT_STATUSES,
-  isQueuedRolloutStatus,
-  isTerminalRolloutStatus,
-} from './store-types.ts';
+import { isQueuedRolloutStatus, isTerminalRolloutStatus } from './store-types.ts';
 import type {
   Attempt,
   AttemptedRollout,
@@ -167,33 +162,7 @@ export class DuckDBLightningStore implements LightningStore {
     const limit = options.limit ?? 1;
     if (!Number.isInteger(limit) || limit < 0) throw StoreValidationError.at(['limit'], `Expected an integer ≥ 0, got ${JSON.stringify(limit)}`, 'int_type');
     const workerId = options.workerId ?? null;
-    return this.#mutate((draft) => {
-      const now = nowSeconds();
-      const taken: AttemptedRollout[] = [];
-      for (let index = this.#editor.groupQueueHead; index < this.#mirror.queue.length && taken.length < limit; index++) {
-        const { rolloutId, position } = this.#mirror.queue[index];
-        const current = this.#editor.read(draft, rolloutId);
-        if (current && current.queuePosition === position && isQueuedRolloutStatus(current.rollout.status)) {
-          const entry = this.#editor.edit(draft, rolloutId);
-          const attempt = this.#editor.newAttempt(draft, entry, workerId, now);
-          taken.push({ ...clone(entry.rollout), attempt: clone(attempt) });
-        }
-        // Taken or stale for the rest of this group (a dequeue never throws, so its draft is kept):
-        // the next dequeue of the group starts after it, not at the mirror's head.
-        if (index === this.#editor.groupQueueHead) this.#editor.groupQueueHead++;
-      }
-      if (workerId !== null) {
-        const worker = this.#editor.editWorker(draft, workerId);
-        worker.last_dequeue_time = now;
-        if (taken.length > 0) {
-          const last = taken[taken.length - 1].attempt;
-          Object.assign(worker, { status: 'busy', last_busy_time: now, current_rollout_id: last.rollout_id, current_attempt_id: last.attempt_id });
-        } else if (worker.status !== 'idle') {
-          Object.assign(worker, { status: 'idle', last_idle_time: now });
-        }
-      }
-      return taken;
-    });
+    return this.#mutate((draft) => takeQueuedRollouts(this.#editor, this.#mirror, draft, limit, workerId));
   }
 
   async startRollout(options: StartRolloutOptions): Promise<AttemptedRollout> {
@@ -227,31 +196,10 @@ export class DuckDBLightningStore implements LightningStore {
     return queryRollouts(this.#mirror, query);
   }
 
-
   async updateRollout(rolloutId: string, update: RolloutUpdate): Promise<Rollout> {
-    if (update.status !== undefined && !ROLLOUT_STATUSES.includes(update.status)) {
-      throw StoreValidationError.at(['status'], `Expected one of ${ROLLOUT_STATUSES.join(', ')}`, 'enum');
-    }
-    if (update.mode !== undefined && update.mode !== null && !ROLLOUT_MODES.includes(update.mode)) {
-      throw StoreValidationError.at(['mode'], `Expected one of ${ROLLOUT_MODES.join(', ')} or null`, 'enum');
-    }
+    checkRolloutUpdate(update);
     const config = update.config === undefined ? undefined : checkConfig(update.config, ['config']);
-    return this.#mutate((draft) => {
-      const entry = this.#editor.edit(draft, rolloutId);
-      const rollout = entry.rollout;
-      if (update.status !== undefined && update.status !== rollout.status) {
-        if (isTerminalRolloutStatus(rollout.status)) {
-          throw new ConflictError(`Rollout ${rolloutId} is ${rollout.status}; its status cannot become ${update.status}`);
-        }
-        this.#editor.setRolloutStatus(entry, update.status, nowSeconds());
-      }
-      if (update.input !== undefined) rollout.input = update.input;
-      if (update.mode !== undefined) rollout.mode = update.mode;
-      if (update.resourcesId !== undefined) rollout.resources_id = update.resourcesId;
-      if (config !== undefined) rollout.config = config;
-      if (update.metadata !== undefined) rollout.metadata = update.metadata;
-      return clone(rollout);
-    });
+    return this.#mutate((draft) => applyRolloutUpdate(this.#editor, draft, rolloutId, update, config));
   }
 
   cancelRollout(rolloutId: string): Promise<Rollout> {
@@ -262,7 +210,6 @@ export class DuckDBLightningStore implements LightningStore {
     return queryAttempts(this.#mirror, rolloutId, query);
   }
 
-
   async getLatestAttempt(rolloutId: string): Promise<Attempt | null> {
     const entry = this.#mirror.rollouts.get(rolloutId);
     if (!entry) throw new NotFoundError(`Rollout ${rolloutId} not found`);
@@ -271,29 +218,8 @@ export class DuckDBLightningStore implements LightningStore {
   }
 
   async updateAttempt(rolloutId: string, attemptId: string, update: AttemptUpdate): Promise<Attempt> {
-    if (update.status !== undefined && !ATTEMPT_STATUSES.includes(update.status)) {
-      throw StoreValidationError.at(['status'], `Expected one of ${ATTEMPT_STATUSES.join(', ')}`, 'enum');
-    }
-    if (update.lastHeartbeatTime !== undefined && update.lastHeartbeatTime !== null && !Number.isFinite(update.lastHeartbeatTime)) {
-      throw StoreValidationError.at(['last_heartbeat_time'], 'Expected a number of seconds or null', 'float_type');
-    }
-    return this.#mutate((draft) => {
-      const entry = this.#editor.edit(draft, rolloutId);
-      const index = attemptId === 'latest' ? entry.attempts.length - 1 : entry.attempts.findIndex((item) => item.attempt_id === attemptId);
-      if (index < 0) throw new NotFoundError(`Attempt ${attemptId} of rollout ${rolloutId} not found`);
-      const attempt = { ...entry.attempts[index] };
-      if (update.workerId !== undefined) attempt.worker_id = update.workerId;
-      if (update.lastHeartbeatTime !== undefined) attempt.last_heartbeat_time = update.lastHeartbeatTime;
-      if (update.metadata !== undefined) attempt.metadata = update.metadata;
-      this.#editor.putAttempt(draft, entry, attempt);
-      const workerChanged = update.workerId !== undefined && update.workerId !== null;
-      if (update.status !== undefined && update.status !== attempt.status) {
-        this.#editor.setAttemptStatus(draft, entry, index, update.status, nowSeconds());
-      } else if (workerChanged) {
-        this.#editor.syncWorker(draft, entry.attempts[index], nowSeconds());
-      }
-      return clone(entry.attempts[index]);
-    });
+    checkAttemptUpdate(update);
+    return this.#mutate((draft) => applyAttemptUpdate(this.#editor, draft, rolloutId, attemptId, update));
   }
 
   async waitForRollouts(rolloutIds: readonly string[], options: WaitOptions = {}): Promise<Rollout[]> {
@@ -342,7 +268,6 @@ export class DuckDBLightningStore implements LightningStore {
     return queryResources(this.#mirror, query);
   }
 
-
   // ----------------------------------------------------------------- workers
 
   async updateWorker(workerId: string, options: { heartbeatStats?: Record<string, unknown> | null } = {}): Promise<Worker> {
@@ -363,7 +288,6 @@ export class DuckDBLightningStore implements LightningStore {
   async queryWorkers(query: WorkerQuery = {}): Promise<PaginatedResult<Worker>> {
     return queryWorkers(this.#mirror, query);
   }
-
 
   // ------------------------------------------------------------------- spans
 

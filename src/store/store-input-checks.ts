@@ -1,5 +1,5 @@
-import { ATTEMPT_STATUSES, ROLLOUT_MODES } from './store-types.ts';
-import type { NewRollout } from './lightning-store.ts';
+import { ATTEMPT_STATUSES, ROLLOUT_MODES, ROLLOUT_STATUSES } from './store-types.ts';
+import type { AttemptUpdate, NewRollout, RolloutUpdate } from './lightning-store.ts';
 import type { NamedResources, Rollout, RolloutConfig } from './store-types.ts';
 import { StoreValidationError } from './store-validation-error.ts';
 
@@ -78,4 +78,24 @@ export function checkEnumList<T extends string>(values: readonly T[] | null | un
 export function checkFilterLogic(logic: string | undefined): 'and' | 'or' {
   if (logic === undefined || logic === 'and' || logic === 'or') return logic ?? 'and';
   throw StoreValidationError.at(['filter_logic'], `Expected 'and' or 'or', got ${JSON.stringify(logic)}`, 'enum');
+}
+
+/** Throws on a bad `status` or `mode` of a rollout update (its `config` goes through {@link checkConfig}). */
+export function checkRolloutUpdate(update: RolloutUpdate): void {
+  if (update.status !== undefined && !ROLLOUT_STATUSES.includes(update.status)) {
+    throw StoreValidationError.at(['status'], `Expected one of ${ROLLOUT_STATUSES.join(', ')}`, 'enum');
+  }
+  if (update.mode !== undefined && update.mode !== null && !ROLLOUT_MODES.includes(update.mode)) {
+    throw StoreValidationError.at(['mode'], `Expected one of ${ROLLOUT_MODES.join(', ')} or null`, 'enum');
+  }
+}
+
+/** Throws on a bad `status` or `lastHeartbeatTime` of an attempt update. */
+export function checkAttemptUpdate(update: AttemptUpdate): void {
+  if (update.status !== undefined && !ATTEMPT_STATUSES.includes(update.status)) {
+    throw StoreValidationError.at(['status'], `Expected one of ${ATTEMPT_STATUSES.join(', ')}`, 'enum');
+  }
+  if (update.lastHeartbeatTime !== undefined && update.lastHeartbeatTime !== null && !Number.isFinite(update.lastHeartbeatTime)) {
+    throw StoreValidationError.at(['last_heartbeat_time'], 'Expected a number of seconds or null', 'float_type');
+  }
 }
