@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Collector } from '../../collector/index.ts';
 import { protobufBody, spanSpec } from '../collector/otlp-requests.ts';
 import { queryRows, startTestCollector } from '../helpers/collector.ts';
+import { sendOfficialSpans } from '../helpers/official-spans.ts';
+import type { OfficialSpanIds } from '../helpers/official-spans.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { exportRaw, rawTraceClient } from './raw-client.ts';
 
@@ -20,37 +18,9 @@ import { exportRaw, rawTraceClient } from './raw-client.ts';
  * Spans made by the official OpenTelemetry JS SDK and sent by its official OTLP/gRPC exporter
  * (plain and gzip), read back from DuckDB field by field; and `agl serve` announcing its gRPC port.
  */
-async function sendWithGrpcExporter(collector: Collector, tag: string, compression: CompressionAlgorithm) {
+async function sendWithGrpcExporter(collector: Collector, tag: string, compression: CompressionAlgorithm): Promise<OfficialSpanIds> {
   const exporter = new OTLPTraceExporter({ url: collector.grpcUrl!, compression, metadata: undefined });
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': `svc-${tag}`,
-      'agentlightning.rollout_id': `ro-${tag}`,
-      'agentlightning.attempt_id': `at-${tag}`,
-    }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-  });
-  const tracer = provider.getTracer(`scope-${tag}`, '1.2.3');
-  const other = tracer.startSpan(`other-${tag}`, { startTime: [1_700_000_000, 1] });
-  other.end([1_700_000_000, 2]);
-  const root = tracer.startSpan(`root-${tag}`, {
-    kind: SpanKind.SERVER,
-    startTime: [1_700_000_000, 123_456_789],
-    attributes: { s: 'text', i: 42, neg: -7, f: 2.5, b: true, strings: ['a', 'b'], numbers: [1, 2, 3], 'agentlightning.span_sequence_id': 3 },
-    links: [{ context: other.spanContext(), attributes: { 'link.kind': 'follows' } }],
-  });
-  root.addEvent('checkpoint', { step: 1, note: 'halfway' }, [1_700_000_000, 500_000_001]);
-  root.setStatus({ code: SpanStatusCode.ERROR, message: 'it failed' });
-  const child = tracer.startSpan(
-    `child-${tag}`,
-    { kind: SpanKind.CLIENT, startTime: [1_700_000_000, 200_000_000], attributes: { 'agentlightning.rollout_id': `ro-child-${tag}` } },
-    trace.setSpan(ROOT_CONTEXT, root),
-  );
-  child.end([1_700_000_000, 300_000_999]);
-  root.end([1_700_000_001, 987_654_321]);
-  await provider.forceFlush();
-  await provider.shutdown();
-  return { root: root.spanContext(), child: child.spanContext(), other: other.spanContext() };
+  return sendOfficialSpans(exporter, tag);
 }
 
 describe('official OTLP/gRPC exporter → collector → DuckDB', () => {
