@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mapSpan, type ChatMessage } from '../../src/semconv/index.ts';
+import { mapSpan } from '../../src/semconv/index.ts';
+import { EXPECTED_HISTORY } from './booking-conversation.ts';
 import { makeSpan } from './span-fixtures.ts';
 
 const FIND_ROOMS_PARAMETERS = {
@@ -9,17 +10,6 @@ const FIND_ROOMS_PARAMETERS = {
   required: ['floor'],
   additionalProperties: false,
 };
-
-const EXPECTED_HISTORY: ChatMessage[] = [
-  { role: 'system', content: 'You are a booking assistant.' },
-  { role: 'user', content: 'Book a room for 4 people on floor 2.' },
-  {
-    role: 'assistant',
-    content: null,
-    tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'find_rooms', arguments: '{"floor":2,"capacity":4}' } }],
-  },
-  { role: 'tool', content: '{"rooms":["R201","R204"]}', tool_call_id: 'call_1' },
-];
 
 /** An AI SDK v4 `generateText` provider call, as `ai@4` records it. */
 function v4DoGenerateAttributes(): Record<string, string | number | string[]> {
