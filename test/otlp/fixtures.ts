@@ -2,6 +2,7 @@
  * Shared builders for the OTLP tests.
  */
 import { Buffer } from 'node:buffer';
+import { decodeTracesProtobuf, encodeTracesProtobuf } from '../../src/otlp/index.ts';
 import type { OtlpExportTraceServiceRequest, OtlpSpan } from '../../src/otlp/index.ts';
 
 /** 1 700 000 000.123456789 s: well past 2^53 nanoseconds, with every digit significant. */
@@ -46,4 +47,9 @@ export function seededRandom(seed: number): () => number {
     mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
     return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** `message` encoded as binary protobuf, then decoded by `decodeTracesProtobuf`. */
+export function decode(message: OtlpExportTraceServiceRequest) {
+  return decodeTracesProtobuf(encodeTracesProtobuf(message));
 }
