@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
-import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { SimLlmServer } from '../../src/sim-llm/index.ts';
 import type { SimLlmOptions } from '../../src/sim-llm/index.ts';
+import { ROOM_TOOL } from '../../examples/room-selector/room-agent.ts';
 import type { Room, RoomTask as RoomTaskRecord, RoomTaskInput } from '../../examples/room-selector/room-data.ts';
 
 /**
@@ -22,23 +23,8 @@ export const TASKS: RoomTaskRecord[] = readFileSync(new URL('room_tasks.jsonl', 
   .split('\n')
   .map((line) => JSON.parse(line));
 
-/** The tutorial's tool, with its name and argument shape. */
-export const ROOM_TOOL: ChatCompletionTool = {
-  type: 'function',
-  function: {
-    name: 'get_rooms_and_availability',
-    description: 'Return meeting rooms with capacity, equipment, accessibility, distance, and booked time slots.',
-    parameters: {
-      type: 'object',
-      properties: {
-        date: { type: 'string', description: 'YYYY-MM-DD' },
-        time: { type: 'string', description: 'HH:MM 24h local' },
-        duration_min: { type: 'integer', description: 'Meeting duration minutes' },
-      },
-      required: ['date', 'time', 'duration_min'],
-    },
-  },
-};
+/** The tutorial's tool: the room selector example's own. */
+export { ROOM_TOOL };
 
 /** The tutorial's baseline template. */
 export const BASELINE_TEMPLATE =
