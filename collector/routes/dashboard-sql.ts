@@ -21,7 +21,7 @@ export async function queryObjects(
   values: DuckDBValue[] = [],
   jsonColumns: readonly string[] = [],
 ): Promise<Row[]> {
-  const connection = await database.connect();
+  const connection = await database.connectForReading();
   const timer = setTimeout(() => connection.interrupt(), QUERY_TIMEOUT_MILLIS);
   try {
     const reader = await connection.runAndReadAll(sql, values);

@@ -70,7 +70,7 @@ export function buildExportCopy(request: ExportRequest, path: string): string {
 
 /** Runs an export into `path` (overwritten) on `database`; returns the number of rows written. */
 export async function exportToFile(database: Database, request: ExportRequest, path: string): Promise<number> {
-  const connection = await database.connect();
+  const connection = await database.connectForReading();
   try {
     const result = await connection.run(buildExportCopy(request, path));
     return Number(result.rowsChanged);

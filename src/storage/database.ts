@@ -22,6 +22,7 @@ export class Database {
   readonly readOnly: boolean;
   readonly #instance: DuckDBInstance;
   readonly #connections = new Set<DuckDBConnection>();
+  readonly #readBarriers = new Set<() => Promise<void>>();
   #closed = false;
 
   private constructor(path: string, readOnly: boolean, instance: DuckDBInstance) {
@@ -67,6 +68,24 @@ export class Database {
     const connection = await this.#instance.connect();
     this.#connections.add(connection);
     return connection;
+  }
+
+  /**
+   * A new connection for reading what the collector wrote: first waits for every read barrier, so
+   * that the read sees each change committed before it started (the store writes its tables in
+   * batches after journalling them; see `DuckDBLightningStore`). Give it back with {@link release}.
+   */
+  async connectForReading(): Promise<DuckDBConnection> {
+    await Promise.all([...this.#readBarriers].map((barrier) => barrier()));
+    return this.connect();
+  }
+
+  /**
+   * Registers what {@link connectForReading} waits for before each read; returns its removal.
+   */
+  addReadBarrier(barrier: () => Promise<void>): () => void {
+    this.#readBarriers.add(barrier);
+    return () => this.#readBarriers.delete(barrier);
   }
 
   /** Closes a connection obtained from {@link connect}. */

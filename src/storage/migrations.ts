@@ -178,6 +178,20 @@ const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    description: "store_journal: store changes committed but not yet written into the store's tables",
+    statements: [
+      // Each store transaction appends the rows it changed here (cheap: no key lookups), and the
+      // tables are rewritten from them in batches, clearing the journal in the same transaction.
+      // A collector that stopped uncleanly replays what is left at its next start.
+      `CREATE TABLE store_journal (
+        seq BIGINT NOT NULL,
+        table_name VARCHAR NOT NULL,
+        row_json VARCHAR NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

@@ -61,7 +61,7 @@ export async function runReadOnlyQuery(
     throw new InvalidRequestError(`Expected \`max_rows\` to be an integer ≥ 1, got \`${maxRows}\``);
   }
   if (sql.trim() === '') throw new InvalidRequestError('The query is empty');
-  const connection = await database.connect();
+  const connection = await database.connectForReading();
   const timer = setTimeout(() => connection.interrupt(), timeoutMillis);
   try {
     let statements;

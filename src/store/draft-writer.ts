@@ -1,9 +1,11 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Draft } from './store-draft.ts';
 
-// Column names and DuckDB types, in table order. Each group rewrites the rows it changed: one
-// DELETE of their keys, then the new rows through an appender (an INSERT OR REPLACE of the same
-// rows from a JSON parameter cost ~40% more here, and a statement per row ~1.4 ms each).
+// Column names and DuckDB types, in table order. A write rewrites the rows it is given: one DELETE
+// of their keys, then the new rows through an appender (an INSERT OR REPLACE of the same rows from
+// a JSON parameter cost ~40% more here, and a statement per row ~1.4 ms each). That still costs
+// ~1 ms per table, so store transactions journal their rows (store-journal.ts) and the tables are
+// rewritten from the journal in batches.
 const ROLLOUT_COLUMNS = [
   ['rollout_id', 'VARCHAR'], ['input', 'VARCHAR'], ['mode', 'VARCHAR'], ['resources_id', 'VARCHAR'], ['status', 'VARCHAR'],
   ['start_time', 'DOUBLE'], ['end_time', 'DOUBLE'], ['max_attempts', 'INTEGER'], ['retry_condition', 'VARCHAR'],
@@ -26,7 +28,34 @@ const RESOURCES_COLUMNS = [
 const SEQUENCE_COLUMNS = [['rollout_id', 'VARCHAR'], ['last_sequence_id', 'BIGINT']] as const;
 
 type Columns = readonly (readonly [string, string])[];
-type TableName = 'rollout' | 'attempt' | 'worker' | 'resources' | 'sequence';
+
+/** A row of one of the store's tables, keyed by column name. */
+export type TableRow = Record<string, unknown>;
+/** The store's tables, by the names drafts and the journal use for them. */
+export type TableName = 'rollout' | 'attempt' | 'worker' | 'resources' | 'sequence';
+/** Rows to write, by table. */
+export type TableRows = Record<TableName, TableRow[]>;
+
+/** Each table's SQL name, columns and primary key (none: append-only). */
+const TABLES: Record<TableName, { table: string; columns: Columns; keys: readonly string[] }> = {
+  rollout: { table: 'rollouts', columns: ROLLOUT_COLUMNS, keys: ['rollout_id'] },
+  attempt: { table: 'attempts', columns: ATTEMPT_COLUMNS, keys: ['rollout_id', 'attempt_id'] },
+  worker: { table: 'workers', columns: WORKER_COLUMNS, keys: ['worker_id'] },
+  resources: { table: 'resources', columns: RESOURCES_COLUMNS, keys: [] },
+  sequence: { table: 'span_sequence_ids', columns: SEQUENCE_COLUMNS, keys: ['rollout_id'] },
+};
+
+/** The names of the tables, in the order they are written. */
+export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+/** No rows for any table. */
+export const noRows = (): TableRows => ({ rollout: [], attempt: [], worker: [], resources: [], sequence: [] });
+
+/** The key identifying a row of `table` (a row with the same key replaces it); null for append-only tables. */
+export function rowKey(table: TableName, row: TableRow): string | null {
+  const { keys } = TABLES[table];
+  return keys.length === 0 ? null : keys.map((key) => String(row[key])).join('\u0000');
+}
 
 /** One table's writer: deletes the keys of the rows it is given (unless append-only), appends them. */
 class TableWriter {
@@ -55,7 +84,7 @@ class TableWriter {
     return new TableWriter(columns, keys, remove, await writer.createAppender(table));
   }
 
-  async write(rows: readonly Record<string, unknown>[]): Promise<void> {
+  async write(rows: readonly TableRow[]): Promise<void> {
     if (rows.length === 0) return;
     if (this.#delete) {
       // With several key columns each is matched on its own: the store's ids are random enough
@@ -89,9 +118,45 @@ class TableWriter {
   }
 }
 
+/** The rows a draft changed, as the store's tables hold them. */
+export function draftRows(draft: Draft): TableRows {
+  return {
+    rollout: [...draft.rollouts.values()].map(({ rollout, attempts, queuePosition, createdOrder }) => ({
+      rollout_id: rollout.rollout_id,
+      input: JSON.stringify(rollout.input ?? null),
+      mode: rollout.mode,
+      resources_id: rollout.resources_id,
+      status: rollout.status,
+      start_time: rollout.start_time,
+      end_time: rollout.end_time,
+      max_attempts: rollout.config.max_attempts,
+      retry_condition: JSON.stringify(rollout.config.retry_condition),
+      timeout_seconds: rollout.config.timeout_seconds,
+      unresponsive_seconds: rollout.config.unresponsive_seconds,
+      metadata: jsonOrNull(rollout.metadata),
+      queue_position: queuePosition,
+      created_order: createdOrder,
+      attempt_count: attempts.length,
+      latest_attempt_id: attempts.at(-1)?.attempt_id ?? null,
+    })),
+    attempt: [...draft.attempts.values()].map((attempt) => ({ ...attempt, metadata: jsonOrNull(attempt.metadata) })),
+    worker: [...draft.workers.values()].map((worker) => ({ ...worker, heartbeat_stats: jsonOrNull(worker.heartbeat_stats) })),
+    resources: draft.resources.map(({ update, order }) => ({
+      resources_id: update.resources_id,
+      version: update.version,
+      resources: JSON.stringify(update.resources),
+      create_time: update.create_time,
+      update_time: update.update_time,
+      update_order: order,
+    })),
+    sequence: [...draft.sequences].map(([rolloutId, last]) => ({ rollout_id: rolloutId, last_sequence_id: last })),
+  };
+}
+
 /**
- * Writes a {@link Draft} to the store's tables (`rollouts`, `attempts`, `workers`, `resources`,
+ * Writes rows into the store's tables (`rollouts`, `attempts`, `workers`, `resources`,
  * `span_sequence_ids`), inside the caller's transaction on the connection it was opened with.
+ * Each keyed table's rows must have distinct keys.
  */
 export class DraftWriter {
   readonly #tables: Record<TableName, TableWriter>;
@@ -100,58 +165,19 @@ export class DraftWriter {
     this.#tables = tables;
   }
 
-  /** Opens the writers on `writer`, the connection the drafts are written with. */
+  /** Opens the writers on `writer`, the connection the rows are written with. */
   static async prepare(writer: DuckDBConnection): Promise<DraftWriter> {
-    return new DraftWriter({
-      rollout: await TableWriter.open(writer, 'rollouts', ROLLOUT_COLUMNS, ['rollout_id']),
-      attempt: await TableWriter.open(writer, 'attempts', ATTEMPT_COLUMNS, ['rollout_id', 'attempt_id']),
-      worker: await TableWriter.open(writer, 'workers', WORKER_COLUMNS, ['worker_id']),
-      resources: await TableWriter.open(writer, 'resources', RESOURCES_COLUMNS, []),
-      sequence: await TableWriter.open(writer, 'span_sequence_ids', SEQUENCE_COLUMNS, ['rollout_id']),
-    });
+    const tables = {} as Record<TableName, TableWriter>;
+    for (const name of TABLE_NAMES) {
+      const { table, columns, keys } = TABLES[name];
+      tables[name] = await TableWriter.open(writer, table, columns, keys);
+    }
+    return new DraftWriter(tables);
   }
 
-  /** Writes every row the draft changed. */
-  async persist(draft: Draft): Promise<void> {
-    await this.#tables.rollout.write(
-      [...draft.rollouts.values()].map(({ rollout, attempts, queuePosition, createdOrder }) => ({
-        rollout_id: rollout.rollout_id,
-        input: JSON.stringify(rollout.input ?? null),
-        mode: rollout.mode,
-        resources_id: rollout.resources_id,
-        status: rollout.status,
-        start_time: rollout.start_time,
-        end_time: rollout.end_time,
-        max_attempts: rollout.config.max_attempts,
-        retry_condition: JSON.stringify(rollout.config.retry_condition),
-        timeout_seconds: rollout.config.timeout_seconds,
-        unresponsive_seconds: rollout.config.unresponsive_seconds,
-        metadata: jsonOrNull(rollout.metadata),
-        queue_position: queuePosition,
-        created_order: createdOrder,
-        attempt_count: attempts.length,
-        latest_attempt_id: attempts.at(-1)?.attempt_id ?? null,
-      })),
-    );
-    await this.#tables.attempt.write(
-      [...draft.attempts.values()].map((attempt) => ({ ...attempt, metadata: jsonOrNull(attempt.metadata) })),
-    );
-    await this.#tables.worker.write(
-      [...draft.workers.values()].map((worker) => ({ ...worker, heartbeat_stats: jsonOrNull(worker.heartbeat_stats) })),
-    );
-    await this.#tables.resources.write(
-      draft.resources.map(({ update, order }) => ({
-        resources_id: update.resources_id,
-        version: update.version,
-        resources: JSON.stringify(update.resources),
-        create_time: update.create_time,
-        update_time: update.update_time,
-        update_order: order,
-      })),
-    );
-    await this.#tables.sequence.write(
-      [...draft.sequences].map(([rolloutId, last]) => ({ rollout_id: rolloutId, last_sequence_id: last })),
-    );
+  /** Writes the rows, each replacing the row of the same key. */
+  async write(rows: TableRows): Promise<void> {
+    for (const name of TABLE_NAMES) await this.#tables[name].write(rows[name]);
   }
 
   /** Releases the statements and appenders. */

@@ -25,6 +25,7 @@ import { applyAttemptUpdate, applyRolloutUpdate, takeQueuedRollouts } from './ro
 import { RolloutWaiters } from './rollout-waiters.ts';
 import { SpanActivityApplier } from './span-activity-applier.ts';
 import { spanToMapped } from './span-conversion.ts';
+import { StoreJournal, replayJournal } from './store-journal.ts';
 import { querySpans } from './span-query.ts';
 import { clone, newId, nowSeconds } from './store-draft.ts';
 import type { Draft } from './store-draft.ts';
@@ -43,22 +44,9 @@ import type {
   Worker,
 } from './store-types.ts';
 import { StoreValidationError } from './store-validation-error.ts';
+import { storeSettings } from './store-options.ts';
+import type { DuckDBLightningStoreOptions, StoreSettings } from './store-options.ts';
 import { StoreWatchdog, markUnhealthyAttempts } from './store-watchdog.ts';
-
-/** Options of {@link DuckDBLightningStore.open}. */
-export interface DuckDBLightningStoreOptions {
-  /**
-   * Where `addSpan` writes. Give the collector's sink so that every span write shares one group
-   * commit, and call {@link DuckDBLightningStore.recordSpanActivity} from its `onCommitted`.
-   * @default a `DuckDBSpanSink` of the store's own, closed with the store
-   */
-  spanSink?: SpanSink;
-  /**
-   * How often the watchdog looks for timed-out and unresponsive attempts; 0 turns it off.
-   * @default 1000
-   */
-  watchdogIntervalMillis?: number;
-}
 
 /**
  * The {@link LightningStore} of the collector, kept in the DuckDB file (`rollouts`, `attempts`,
@@ -67,9 +55,12 @@ export interface DuckDBLightningStoreOptions {
  * Changes use group commit ({@link DraftCommitter}, one lane): operations that arrive while a
  * transaction is under way wait, then run one after the other when the next group forms, each
  * seeing the changes of those before it in the group (an overlay over the mirror), so a dequeue
- * never hands out a rollout twice. The group's changes are written in one transaction (one
- * statement per table) and the operations answer once it committed. If the group fails, each
- * operation is run again alone, in its own transaction, so one bad write fails alone.
+ * never hands out a rollout twice. The group's changed rows are appended to `store_journal` in one
+ * transaction and the operations answer once it committed. If the group fails, each operation is
+ * run again alone, in its own transaction, so one bad write fails alone. The tables are rewritten
+ * from the journal in batches ({@link DraftCommitter}), before every read through
+ * `Database.connectForReading` (so SQL sees every committed change) and at close; what an unclean
+ * stop left in the journal is written into the tables at the next open.
  *
  * The tables are mirrored in memory ({@link StoreMirror}), loaded at open: reads and the queue are
  * served from the mirror, which changes only after a transaction committed. The collector must be
@@ -80,6 +71,8 @@ export class DuckDBLightningStore implements LightningStore {
   readonly #writer: DuckDBConnection;
   readonly #reader: DuckDBConnection;
   readonly #draftWriter: DraftWriter;
+  readonly #journal: StoreJournal;
+  readonly #removeReadBarrier: () => void;
   readonly #spanSink: SpanSink;
   readonly #ownsSink: boolean;
   readonly #openedAt = nowSeconds();
@@ -99,14 +92,16 @@ export class DuckDBLightningStore implements LightningStore {
     writer: DuckDBConnection,
     reader: DuckDBConnection,
     draftWriter: DraftWriter,
+    journal: StoreJournal,
     spanSink: SpanSink,
     ownsSink: boolean,
-    watchdogIntervalMillis: number,
+    options: StoreSettings,
   ) {
     this.#database = database;
     this.#writer = writer;
     this.#reader = reader;
     this.#draftWriter = draftWriter;
+    this.#journal = journal;
     this.#spanSink = spanSink;
     this.#ownsSink = ownsSink;
     this.#spanActivity = new SpanActivityApplier({
@@ -115,31 +110,36 @@ export class DuckDBLightningStore implements LightningStore {
       mutate: (build) => this.#mutate(build),
       isClosed: () => this.#closed,
     });
-    this.#watchdog = new StoreWatchdog(watchdogIntervalMillis, () => this.checkHealth(), () => this.#closed);
+    this.#watchdog = new StoreWatchdog(options.watchdogIntervalMillis, () => this.checkHealth(), () => this.#closed);
     this.#committer = new DraftCommitter({
       writer,
       draftWriter,
+      journal,
       mirror: this.#mirror,
       editor: this.#editor,
       onFinished: (id) => this.#waiters.finished(id),
+      syncRows: options.syncRows,
+      syncAfterMillis: options.syncAfterMillis,
+      onSyncError: options.onSyncError,
     });
+    this.#removeReadBarrier = database.addReadBarrier(() => this.#committer.sync());
   }
 
   /** Opens the store on its own connections of `database` and loads the state kept there. */
   static async open(database: Database, options: DuckDBLightningStoreOptions = {}): Promise<DuckDBLightningStore> {
-    const watchdogIntervalMillis = options.watchdogIntervalMillis ?? 1000;
-    if (!Number.isFinite(watchdogIntervalMillis) || watchdogIntervalMillis < 0) {
-      throw new RangeError(`Expected \`watchdogIntervalMillis\` to be a number ≥ 0, got \`${watchdogIntervalMillis}\``);
-    }
+    const settings = storeSettings(options);
     const writer = await database.connect();
     const reader = await database.connect();
     const draftWriter = await DraftWriter.prepare(writer);
+    const journal = await StoreJournal.open(writer);
+    // What an unclean stop left in the journal goes into the tables before they are loaded.
+    await replayJournal(writer, draftWriter, journal);
     let store: DuckDBLightningStore | null = null;
     const ownsSink = options.spanSink === undefined;
     const spanSink =
       options.spanSink ??
       (await DuckDBSpanSink.open(database, { onCommitted: (rows) => store?.recordSpanActivity(rows.attempts) }));
-    store = new DuckDBLightningStore(database, writer, reader, draftWriter, spanSink, ownsSink, watchdogIntervalMillis);
+    store = new DuckDBLightningStore(database, writer, reader, draftWriter, journal, spanSink, ownsSink, settings);
     await loadMirror(reader, store.#mirror);
     return store;
   }
@@ -368,8 +368,10 @@ export class DuckDBLightningStore implements LightningStore {
       this.#closed = true;
       this.#waiters.endAll();
       await this.#committer.close();
+      this.#removeReadBarrier();
       if (this.#ownsSink) await this.#spanSink.close();
       this.#draftWriter.destroy();
+      this.#journal.close();
       this.#database.release(this.#writer);
       this.#database.release(this.#reader);
     })();

@@ -13,7 +13,7 @@ export {
 } from './store-types.ts';
 export { StoreClient, StoreHttpError } from './store-client.ts';
 export { StoreValidationError } from './store-validation-error.ts';
-export type { DuckDBLightningStoreOptions } from './duckdb-lightning-store.ts';
+export type { DuckDBLightningStoreOptions } from './store-options.ts';
 export type { CallOptions, StoreClientOptions } from './store-client.ts';
 export type {
   AttemptUpdate,
