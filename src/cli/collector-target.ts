@@ -18,12 +18,34 @@ export async function serverAnswers(server: string): Promise<boolean> {
  * says what to do when a running collector holds the file (e.g. `query it with --server URL`).
  */
 export async function openReadOnly(path: string, instead: string): Promise<Database> {
+  let database: Database;
   try {
-    return await Database.open({ path, readOnly: true });
+    database = await Database.open({ path, readOnly: true });
   } catch (error) {
     const message = (error as Error).message;
     // DuckDB gives no code for a file locked by another process; its message names the lock.
     if (/lock/i.test(message)) throw new Error(`${path} is held by a running collector: ${instead}`);
     throw new Error(`Cannot open ${path} read-only: ${message}`);
+  }
+  const journalled = await journalledChanges(database);
+  if (journalled > 0) {
+    process.stderr.write(
+      `warning: ${path} holds ${journalled} store change(s) in store_journal that are not yet in the store's tables ` +
+        `(rollouts, attempts, workers, resources): the collector that wrote it stopped uncleanly. ` +
+        `\`agl serve --db ${path}\` writes them in when it starts.\n`,
+    );
+  }
+  return database;
+}
+
+/** Rows left in `store_journal` (0 for a file from before the journal). */
+async function journalledChanges(database: Database): Promise<number> {
+  const connection = await database.connect();
+  try {
+    const exists = await connection.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'store_journal'");
+    if (Number(exists.getRows()[0][0]) === 0) return 0;
+    return Number((await connection.runAndReadAll('SELECT count(*) FROM store_journal')).getRows()[0][0]);
+  } finally {
+    database.release(connection);
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
@@ -142,6 +142,16 @@ describe('store journal', () => {
     assert.equal((await rawCounts(database)).rollouts, 0, 'nothing was written into the tables yet');
     // An unclean stop: the database goes away without the store's close (no final sync).
     await database.close();
+
+    // Read-only, the file shows the tables as they were written, and says what the journal holds.
+    const sql = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [AGL, 'sql', '--db', path, '--format', 'json', 'SELECT count(*) AS n FROM rollouts'], { timeout: 20_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(sql.code, 0, sql.stderr);
+    assert.deepEqual(JSON.parse(sql.stdout), [{ n: 0 }]);
+    assert.match(sql.stderr, /^warning: .* holds \d+ store change\(s\) in store_journal .*agl serve --db/);
 
     const reopened = await Database.open({ path });
     const again = await DuckDBLightningStore.open(reopened, NEVER);
