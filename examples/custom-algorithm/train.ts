@@ -4,8 +4,9 @@
  *
  *   node --import tsx examples/custom-algorithm/train.ts [--db sweep.duckdb] [--val-size 10] [--runners 4]
  *
- * With `OPENAI_BASE_URL` set, the agent uses that model; without it, the SIMULATED model is
- * started in this process, and said so.
+ * With `OPENAI_BASE_URL` or `OPENAI_API_KEY` set, the agent uses that model (an unreachable one is
+ * an error); without either, the SIMULATED model is started in this process, and said so
+ * (`chooseModelEndpoint`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Collector, Trainer } from '../../src/index.ts';
 import { createLogger } from '../../src/logging/index.ts';
 import { runReadOnlyQuery } from '../../src/storage/index.ts';
-import { SimLlmServer } from '../../src/sim-llm/index.ts';
+import { chooseModelEndpoint } from '../../src/sim-llm/index.ts';
 import { loadAgentConfig } from '../math-agent/config.ts';
 import { createMathAgent } from '../math-agent/math-agent.ts';
 import { valDataset } from '../math-agent/math-dataset.ts';
@@ -30,16 +31,7 @@ const nRunners = Number(values.runners ?? 4);
 if (!Number.isInteger(valSize) || valSize < 1) throw new RangeError(`Expected \`--val-size\` to be an integer ≥ 1, got \`${values['val-size']}\``);
 if (!Number.isInteger(nRunners) || nRunners < 1) throw new RangeError(`Expected \`--runners\` to be an integer ≥ 1, got \`${values.runners}\``);
 
-let sim: SimLlmServer | null = null;
-let baseURL = process.env.OPENAI_BASE_URL;
-if (baseURL === undefined || baseURL === '') {
-  sim = await SimLlmServer.start({ port: 0, seed: 0 });
-  baseURL = sim.baseURL;
-  console.error('');
-  console.error('*** OPENAI_BASE_URL is not set: using the SIMULATED model (agl sim-llm) at ' + baseURL + ' ***');
-  console.error('*** Scores below are those of a simulation, not of a real model. ***');
-  console.error('');
-}
+const model = await chooseModelEndpoint({ name: 'custom-algorithm' });
 
 const logger = createLogger('info');
 let tempDirectory: string | null = null;
@@ -51,7 +43,7 @@ if (dbPath === undefined) {
 const collector = await Collector.start({ dbPath, port: 0, logger });
 const tracer = setupMathAgentTracing({ collectorUrl: collector.url });
 try {
-  const agent = createMathAgent({ config: loadAgentConfig({ baseURL, apiKey: process.env.OPENAI_API_KEY || (sim ? 'sim' : undefined), memoryPath: null }) });
+  const agent = createMathAgent({ config: loadAgentConfig({ baseURL: model.baseURL, apiKey: model.apiKey, memoryPath: null }) });
   const trainer = new Trainer<MathTask, PromptSweepResult>({
     algorithm: promptSweep<MathTask>(CANDIDATE_PROMPTS),
     nRunners,
@@ -62,7 +54,7 @@ try {
   });
   const result = await trainer.fit(agent, { valDataset: valDataset(valSize) });
 
-  console.log(`\nprompts tried on ${valSize} validation tasks (${sim ? 'SIMULATED model' : baseURL}); * = kept\n`);
+  console.log(`\nprompts tried on ${valSize} validation tasks (${model.simulated ? 'SIMULATED model' : model.baseURL}); * = kept\n`);
   console.log(formatSweepTable(result));
 
   // The same scores straight from DuckDB: the `rewards` view joined to the rollouts' resources version.
@@ -82,5 +74,5 @@ try {
   await tracer.shutdown();
   await collector.close();
   if (tempDirectory) rmSync(tempDirectory, { recursive: true, force: true });
-  await sim?.close();
+  await model.close();
 }

@@ -4,12 +4,13 @@
  *   node --import tsx examples/math-agent/train.ts [--algorithm apo|baseline] [--iterations 2]
  *        [--train-size 20] [--val-size 10] [--dry-run] [--db math.duckdb] [--best-prompts best_prompts.json]
  *
- * With `OPENAI_BASE_URL` set, the agent and APO's optimizer use that model (OpenAI, vLLM, Ollama,
- * llama.cpp); without it, the SIMULATED model (`SimLlmServer`) is started in this process, and
- * said so. A model that is set but cannot be reached is an error, never a fall-back to the simulator.
+ * With `OPENAI_BASE_URL` or `OPENAI_API_KEY` set, the agent and APO's optimizer use that model
+ * (OpenAI, vLLM, Ollama, llama.cpp); without either, the SIMULATED model is started in this
+ * process, and said so. A model that is set but cannot be reached is an error, never a fall-back to
+ * the simulator (`chooseModelEndpoint`).
  */
 import { createLogger } from '../../src/logging/index.ts';
-import { SimLlmServer } from '../../src/sim-llm/index.ts';
+import { chooseModelEndpoint } from '../../src/sim-llm/index.ts';
 import { ConfigError, USAGE, loadAgentConfig, parseCommandLine } from './config.ts';
 import { runMathTraining } from './run-math-training.ts';
 
@@ -27,24 +28,15 @@ if (commandLine.help) {
 }
 const { training } = commandLine;
 
-let sim: SimLlmServer | null = null;
-let baseURL = process.env.OPENAI_BASE_URL;
-if (baseURL === undefined || baseURL === '') {
-  sim = await SimLlmServer.start({ port: 0, seed: 0 });
-  baseURL = sim.baseURL;
-  console.error('');
-  console.error('*** OPENAI_BASE_URL is not set: using the SIMULATED model (agl sim-llm) at ' + baseURL + ' ***');
-  console.error('*** Scores below are those of a simulation, not of a real model. ***');
-  console.error('');
-}
+const model = await chooseModelEndpoint({ name: 'math-agent' });
 
 let agentConfig;
 try {
-  agentConfig = loadAgentConfig({ ...commandLine.agent, baseURL, apiKey: process.env.OPENAI_API_KEY || (sim ? 'sim' : undefined) });
+  agentConfig = loadAgentConfig({ ...commandLine.agent, baseURL: model.baseURL, apiKey: model.apiKey });
 } catch (error) {
-  await sim?.close();
+  await model.close();
   if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message + (process.env.OPENAI_API_KEY ? '' : ' (set OPENAI_API_KEY for a real model)'));
+  console.error(error.message);
   process.exit(2);
 }
 
@@ -56,7 +48,7 @@ process.once('SIGINT', () => {
 const format = (score: number | null) => (score === null ? 'n/a' : score.toFixed(3));
 try {
   const summary = await runMathTraining({ agent: agentConfig, training, logger: createLogger(process.env.AGL_LOG_LEVEL === 'debug' ? 'debug' : 'info'), signal: controller.signal });
-  console.log(`model: ${agentConfig.model} at ${agentConfig.baseURL}${sim ? ' (SIMULATED)' : ''}`);
+  console.log(`model: ${agentConfig.model} at ${agentConfig.baseURL}${model.simulated ? ' (SIMULATED)' : ''}`);
   console.log(`algorithm: ${summary.algorithm}${summary.dryRun ? ' (dry run: nothing trained, nothing written)' : ''}`);
   console.log(`collector: ${summary.collectorUrl}${summary.dbPath ? ` (database ${summary.dbPath})` : ''}`);
   console.log(`starting prompt (${summary.initialPromptSource}):\n${summary.initialPrompt}\n`);
@@ -77,5 +69,5 @@ try {
   }
   if (agentConfig.memoryPath && !summary.dryRun) console.log(`agent memory: ${agentConfig.memoryPath}`);
 } finally {
-  await sim?.close();
+  await model.close();
 }

@@ -3,26 +3,17 @@
  *
  *   node --import tsx examples/room-selector/train.ts [--db room-selector.duckdb]
  *
- * With `OPENAI_BASE_URL` set, the agent and the optimizer use that model (OpenAI, vLLM, Ollama…);
- * without it, the SIMULATED model (`SimLlmServer`) is started in this process, and said so.
+ * With `OPENAI_BASE_URL` or `OPENAI_API_KEY` set, the agent and the optimizer use that model (OpenAI,
+ * vLLM, Ollama…; an unreachable one is an error); without either, the SIMULATED model is started in
+ * this process, and said so (`chooseModelEndpoint`).
  */
-import { SimLlmServer } from '../../src/sim-llm/index.ts';
+import { chooseModelEndpoint } from '../../src/sim-llm/index.ts';
 import { trainRoomSelector } from './train-room-selector.ts';
 
 const dbIndex = process.argv.indexOf('--db');
 const dbPath = dbIndex >= 0 ? process.argv[dbIndex + 1] : undefined;
 
-let sim: SimLlmServer | null = null;
-let baseURL = process.env.OPENAI_BASE_URL;
-if (baseURL === undefined || baseURL === '') {
-  sim = await SimLlmServer.start({ port: 0, seed: 0 });
-  baseURL = sim.baseURL;
-  console.error('');
-  console.error('*** OPENAI_BASE_URL is not set: using the SIMULATED model (agl sim-llm) at ' + baseURL + ' ***');
-  console.error('*** Scores below are those of a simulation, not of a real model. ***');
-  console.error('');
-}
-// With OPENAI_BASE_URL set, a failure to reach it is an error: never a silent fall-back to the simulator.
+const model = await chooseModelEndpoint({ name: 'room-selector' });
 
 const controller = new AbortController();
 process.once('SIGINT', () => {
@@ -31,8 +22,8 @@ process.once('SIGINT', () => {
 });
 try {
   const result = await trainRoomSelector({
-    baseURL,
-    apiKey: process.env.OPENAI_API_KEY ?? (sim ? 'sim' : undefined),
+    baseURL: model.baseURL,
+    apiKey: model.apiKey,
     agentModel: process.env.AGENT_MODEL,
     dbPath,
     signal: controller.signal,
@@ -43,5 +34,5 @@ try {
   console.log(`edits rejected: ${result.rejectedEdits}; rollouts timed out: ${result.timedOutRolloutIds.length}`);
   console.log('\nbest prompt:\n' + result.bestPrompt.template);
 } finally {
-  await sim?.close();
+  await model.close();
 }

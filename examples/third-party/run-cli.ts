@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SimLlmServer } from '../../src/sim-llm/index.ts';
+import { chooseModelEndpoint } from '../../src/sim-llm/index.ts';
 import { trainThirdPartyAgent } from './train-third-party.ts';
 import type { ThirdPartyAgentSpec } from './train-third-party.ts';
 
@@ -11,7 +11,7 @@ const USAGE = `Usage: node --import tsx examples/third-party/<name>/train.ts [op
   --runners N        runners in this process (default 4)
   --help
 
-Without OPENAI_BASE_URL the SIMULATED model (agl sim-llm) is started in the process.`;
+Without OPENAI_BASE_URL or OPENAI_API_KEY the SIMULATED model (agl sim-llm) is started in the process.`;
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -21,8 +21,9 @@ function positiveInteger(name: string, raw: string | undefined, fallback: number
 }
 
 /**
- * The command line shared by the third-party examples: parses the flags, starts the simulated
- * model unless `OPENAI_BASE_URL` is set (and says so), trains, prints the scores and the best prompt.
+ * The command line shared by the third-party examples: parses the flags, picks the model
+ * (`chooseModelEndpoint`: the simulated one unless `OPENAI_BASE_URL` or `OPENAI_API_KEY` is set, and
+ * said so), trains, prints the scores and the best prompt.
  */
 export async function runThirdPartyCli(spec: ThirdPartyAgentSpec, argv = process.argv.slice(2)): Promise<void> {
   let flags: { db?: string; rounds: number; valBatch: number; runners: number };
@@ -47,20 +48,12 @@ export async function runThirdPartyCli(spec: ThirdPartyAgentSpec, argv = process
     return;
   }
 
-  let sim: SimLlmServer | null = null;
-  let baseURL = process.env.OPENAI_BASE_URL;
-  if (baseURL === undefined || baseURL === '') {
-    sim = await SimLlmServer.start({ port: 0, seed: 0 });
-    baseURL = sim.baseURL;
-    console.error(`\n*** OPENAI_BASE_URL is not set: using the SIMULATED model (agl sim-llm) at ${baseURL} ***`);
-    console.error('*** Scores below are those of a simulation, not of a real model. ***\n');
-  }
-  // With OPENAI_BASE_URL set, a failure to reach it is an error: never a silent fall-back to the simulator.
+  const model = await chooseModelEndpoint({ name: spec.name });
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   try {
     const result = await trainThirdPartyAgent(spec, {
-      endpoint: { baseURL, apiKey: process.env.OPENAI_API_KEY ?? 'sim', model: process.env.AGENT_MODEL ?? 'gpt-4.1-nano' },
+      endpoint: { baseURL: model.baseURL, apiKey: model.apiKey, model: process.env.AGENT_MODEL ?? 'gpt-4.1-nano' },
       dbPath: flags.db,
       nRunners: flags.runners,
       apo: { beamRounds: flags.rounds, valBatchSize: flags.valBatch },
@@ -71,6 +64,6 @@ export async function runThirdPartyCli(spec: ThirdPartyAgentSpec, argv = process
     console.log(`best validation score: ${result.bestScore?.toFixed(3) ?? 'n/a'} (${result.bestResourcesId})`);
     console.log(`\nbest prompt:\n${result.bestPrompt.template}`);
   } finally {
-    await sim?.close();
+    await model.close();
   }
 }

@@ -10,7 +10,7 @@ import { APO } from '../algorithm/index.ts';
 import type { ApoOptions, ApoResult, ApoRoundRecord } from '../algorithm/index.ts';
 import { createLogger, parseLogLevel } from '../logging/index.ts';
 import type { LogLevel } from '../logging/index.ts';
-import { SimLlmServer } from '../sim-llm/index.ts';
+import { chooseModelEndpoint } from '../sim-llm/index.ts';
 import { StoreClient } from '../store/index.ts';
 import type { StoreStatistics } from '../store/index.ts';
 import { Trainer } from '../trainer/index.ts';
@@ -129,22 +129,6 @@ function integerFlag(name: string, value: string | undefined, min: number): numb
   return Number(value);
 }
 
-/** Fails loudly when the real model server asked for cannot be reached (network error, 401/403). */
-async function checkModelServer(baseURL: string, apiKey: string | undefined): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(`${baseURL.replace(/\/+$/, '')}/models`, {
-      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
-      signal: AbortSignal.timeout(15_000),
-    });
-    await response.arrayBuffer();
-  } catch (error) {
-    const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-    throw new Error(`the model server ${baseURL} (OPENAI_BASE_URL) cannot be reached: ${cause}. Not falling back to the simulated model; unset OPENAI_BASE_URL and OPENAI_API_KEY to use it`);
-  }
-  if (response.status === 401 || response.status === 403) throw new Error(`the model server ${baseURL} refused the API key (HTTP ${response.status}); check OPENAI_API_KEY`);
-}
-
 /** `agl train`: runs one training to its end; 0 when it finished, 130 when stopped by Ctrl-C. */
 export async function trainCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -228,22 +212,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   // The model: a real one when asked for (and checked), else the simulated one, said loudly.
   const out = process.stdout;
   const err = process.stderr;
-  let sim: SimLlmServer | null = null;
-  let baseURL = process.env.OPENAI_BASE_URL || undefined;
-  const apiKey = process.env.OPENAI_API_KEY || undefined;
-  if (baseURL !== undefined || apiKey !== undefined) {
-    baseURL ??= 'https://api.openai.com/v1';
-    await checkModelServer(baseURL, apiKey);
-    err.write(`agl train: model server ${baseURL} (from OPENAI_BASE_URL / OPENAI_API_KEY)\n`);
-  } else {
-    sim = await SimLlmServer.start({ port: 0, seed, latencyMillis: simLatencyMillis });
-    baseURL = sim.baseURL;
-    err.write(
-      '\n' +
-        '*** No OPENAI_BASE_URL / OPENAI_API_KEY: using the SIMULATED model (agl sim-llm) at ' + baseURL + ' ***\n' +
-        '*** The scores below are those of a simulation, not of a real model.                ***\n\n',
-    );
-  }
+  const model = await chooseModelEndpoint({ log: err, name: 'agl train', seed, latencyMillis: simLatencyMillis });
 
   if (values.fresh) for (const path of [dbPath, `${dbPath}.wal`]) rmSync(path, { force: true });
   const resuming = server === undefined && existsSync(dbPath);
@@ -299,7 +268,7 @@ export async function trainCommand(args: string[]): Promise<number> {
               `${round.timed_out_rollouts ? `, ${round.timed_out_rollouts} rollouts timed out` : ''}`,
       );
     };
-    const openai = new OpenAI({ baseURL, apiKey: apiKey ?? 'sim' });
+    const openai = new OpenAI({ baseURL: model.baseURL, apiKey: model.apiKey });
     const trainer = new Trainer<unknown, ApoResult>({
       algorithm: new APO<unknown>(openai, { ...apoOptions, onRound }),
       nRunners: runners,
@@ -339,7 +308,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     await progress?.stop();
     await collector?.close();
-    await sim?.close();
+    await model.close();
   }
 }
 

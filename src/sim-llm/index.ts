@@ -1,4 +1,5 @@
 export { SimLlmServer } from './sim-llm-server.ts';
+export { chooseModelEndpoint } from './model-endpoint.ts';
 export { DEFAULT_MODELS, resolveSimLlmOptions } from './sim-llm-options.ts';
 export { SYSTEM_FINGERPRINT } from './chat-completion.ts';
 export { BEHAVIOURS, simulateReply } from './simulate-reply.ts';
@@ -12,6 +13,7 @@ export { findExperiments } from './experiments.ts';
 export { findSection } from './prompt-sections.ts';
 export { MISSING_RULES_HEADING } from './optimizer-gradient-behaviour.ts';
 export type { SimLlmOptions, ResolvedSimLlmOptions } from './sim-llm-options.ts';
+export type { ModelEndpoint, ModelEndpointOptions } from './model-endpoint.ts';
 export type { Behaviour, BehaviourContext } from './behaviour.ts';
 export type { ChatMessage, ChatRequest, SimulatedReply, ToolCall, ToolChoice, ToolDefinition, ResponseFormat } from './chat-types.ts';
 export type { AnswerFormat, RoomRules, RoomTask, TieBreak } from './room-rules.ts';

@@ -95,7 +95,7 @@ describe('math agent: train.ts end to end on the simulated model', () => {
     const memory = join(dir, 'memory.json');
     const run = await runExample(TRAIN, ['--algorithm', 'baseline', '--dry-run', '--db', db, '--best-prompts', bestPrompts, '--memory', memory]);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /OPENAI_BASE_URL is not set: using the SIMULATED model/);
+    assert.match(run.stderr, /No OPENAI_BASE_URL \/ OPENAI_API_KEY: using the SIMULATED model/);
     assert.match(run.stdout, /dry run: nothing trained, nothing written/);
     const taskLines = run.stdout.split('\n').filter((line) => /^Calculate the sum from 1 to \d+\s+[\d.]+\s+succeeded$/.test(line));
     assert.equal(taskLines.length, 3, run.stdout);
