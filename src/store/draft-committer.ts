@@ -62,7 +62,6 @@ export class DraftCommitter {
   readonly #onSyncError: (error: unknown) => void;
   /** Committed changes that are journalled but not yet in the tables, merged by row. */
   #unsynced: Draft = emptyDraft();
-  #unsyncedRows = 0;
   /** Whether the group being written syncs; read once it committed. */
   #groupSyncs = false;
   /** A sync submitted and not yet taken into a group: later requests share it. */
@@ -118,7 +117,7 @@ export class DraftCommitter {
    * nothing waits); rejects if writing them failed.
    */
   sync(): Promise<void> {
-    if (this.#unsyncedRows === 0 && this.#outstanding === 0) return Promise.resolve();
+    if (this.#unsyncedRows() === 0 && this.#outstanding === 0) return Promise.resolve();
     if (!this.#queuedSync) {
       const write: StoreWrite = {
         build: () => {
@@ -205,17 +204,21 @@ export class DraftCommitter {
     this.#mirror.apply(draft, this.#onFinished);
     if (this.#groupSyncs) {
       this.#unsynced = emptyDraft();
-      this.#unsyncedRows = 0;
       if (this.#syncTimer) clearTimeout(this.#syncTimer);
       this.#syncTimer = null;
       return;
     }
     mergeDraft(this.#unsynced, draft);
-    const { rollouts, attempts, workers, resources, sequences } = this.#unsynced;
-    this.#unsyncedRows = rollouts.size + attempts.size + workers.size + resources.length + sequences.size;
-    if (this.#unsyncedRows === 0) return;
-    if (this.#unsyncedRows >= this.#syncRows) this.#syncInBackground();
+    const waiting = this.#unsyncedRows();
+    if (waiting === 0) return;
+    if (waiting >= this.#syncRows) this.#syncInBackground();
     else this.#syncTimer ??= setTimeout(() => this.#syncInBackground(), this.#syncAfterMillis).unref();
+  }
+
+  /** Rows journalled but not yet in the tables. */
+  #unsyncedRows(): number {
+    const { rollouts, attempts, workers, resources, sequences } = this.#unsynced;
+    return rollouts.size + attempts.size + workers.size + resources.length + sequences.size;
   }
 
   #syncInBackground(): void {
