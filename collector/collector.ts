@@ -12,6 +12,7 @@ import { Database, DuckDBSpanSink } from '../src/storage/index.ts';
 import { DuckDBLightningStore } from '../src/store/index.ts';
 import { OtlpGrpcReceiver } from './grpc/index.ts';
 import { ByteBudget } from './http/byte-budget.ts';
+import { requestGuard } from './http/request-guard.ts';
 import { sendError, sendJson } from './http/respond.ts';
 import { Router } from './http/router.ts';
 import { registerApoRoundsRoutes } from './routes/apo-rounds.ts';
@@ -85,6 +86,13 @@ export interface CollectorOptions {
    * @default 5000
    */
   forwardCloseTimeoutMillis?: number;
+  /**
+   * Browser origins (`scheme://host[:port]`, e.g. `http://localhost:5173`) that may call the
+   * collector besides its own: their requests get CORS headers and their preflights are answered.
+   * A request with any other `Origin` (`null` included) is refused with 403.
+   * @default []
+   */
+  corsOrigins?: readonly string[];
 }
 
 /**
@@ -155,6 +163,8 @@ export class Collector {
       throw new RangeError(`Expected \`grpcPort\` to be an integer from 0 to 65535 or null, got \`${grpcPort}\``);
     }
     const host = options.host ?? '127.0.0.1';
+    // Origin, Host (DNS rebinding) and Content-Type checks shared by every route; throws on bad origins.
+    const guard = requestGuard({ host, corsOrigins: options.corsOrigins });
     const maxBodyBytes = options.maxBodyBytes ?? 20 * 1024 * 1024;
     // One budget for the OTLP bodies in flight, whichever receiver (HTTP, gRPC) holds them.
     const inFlight = new ByteBudget(options.maxInFlightBytes ?? 256 * 1024 * 1024);
@@ -206,6 +216,7 @@ export class Collector {
       try {
         const url = new URL(request.url ?? '/', 'http://collector');
         isOtlpExport = request.method === 'POST' && url.pathname === '/v1/traces';
+        if (guard(request, response, url) === 'answered') return;
         const page = dashboard.pageRoute(request.method ?? 'GET', url.pathname);
         const { handler, params } = page ? { handler: page, params: {} } : router.resolve(request.method ?? 'GET', url.pathname);
         if (token && !page && url.pathname !== '/v1/agl/health' && !hasBearerToken(request.headers.authorization, token)) {

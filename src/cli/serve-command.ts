@@ -5,7 +5,7 @@ import { createLogger, parseLogLevel } from '../logging/index.ts';
 import { UsageError } from './sql-command.ts';
 
 export const SERVE_USAGE = `Usage: agl serve [--db agl.duckdb] [--port 4318] [--grpc-port 4317 | --no-grpc] [--host 127.0.0.1]
-                 [--token T] [--log-level info]
+                 [--token T] [--log-level info] [--cors-origin ORIGIN]...
                  [--forward URL [--forward-header 'name=value']...]
 
 Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-only SQL on
@@ -18,6 +18,8 @@ Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-on
   --host ADDR       the interface to bind (default 127.0.0.1)
   --token T         require Authorization: Bearer T on OTLP and the API (env AGL_TOKEN)
   --max-body-mib N  the largest OTLP body after decompression (default 20)
+  --cors-origin O   a browser origin (scheme://host[:port]) allowed to call the collector besides
+                    its own, with CORS headers (repeatable); pages of any other origin are refused
   --log-level L     debug, info, warn, error or silent (default info)
   --forward URL     also forward every accepted OTLP request, unchanged, to this OTLP/HTTP
                     endpoint (a base like http://jaeger:4318 or the full .../v1/traces URL;
@@ -39,6 +41,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       'log-level': { type: 'string', default: 'info' },
       forward: { type: 'string' },
       'forward-header': { type: 'string', multiple: true },
+      'cors-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,6 +80,11 @@ export async function serveCommand(args: string[]): Promise<number> {
       throw new UsageError(`--forward: ${(error as Error).message}`);
     }
   }
+  for (const origin of values['cors-origin'] ?? []) {
+    if (!/^https?:\/\/[^/?#\s]+\/?$/i.test(origin)) {
+      throw new UsageError(`--cors-origin must be an origin such as http://localhost:5173 (scheme://host[:port]), got \`${origin}\``);
+    }
+  }
   const dbPath = values.db ?? process.env.AGL_DB ?? './agl.duckdb';
   const collector = await Collector.start({
     dbPath,
@@ -88,6 +96,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     logger,
     forwardUrl,
     forwardOptions: { headers: forwardHeaders },
+    corsOrigins: values['cors-origin'] ?? [],
   });
   // The start-up line: scripts and tests read the URL from it.
   process.stdout.write(`agl collector listening on ${collector.url} (database ${dbPath})\n`);
