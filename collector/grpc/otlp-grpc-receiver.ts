@@ -1,5 +1,5 @@
-import { Metadata, Server, ServerCredentials, status } from '@grpc/grpc-js';
-import type { sendUnaryData, ServerUnaryCall, ServiceDefinition, ServiceError } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, ServerInterceptingCall, status } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerInterceptor, ServerUnaryCall, ServiceDefinition, ServiceError } from '@grpc/grpc-js';
 import { AglError, RetryableError } from '../../src/errors/index.ts';
 import type { OtlpForwarder } from '../../src/forward/index.ts';
 import type { TraceIngestor } from '../../src/ingest/index.ts';
@@ -79,6 +79,7 @@ export class OtlpGrpcReceiver {
     const server = new Server({
       'grpc.max_receive_message_length': options.maxBodyBytes,
       'grpc.max_send_message_length': 1024 * 1024,
+      interceptors: options.isAuthorized ? [authorizationInterceptor(options.isAuthorized)] : [],
     });
     const { budget } = options;
     server.addService(RAW_TRACE_SERVICE, {
@@ -122,12 +123,7 @@ async function exportTraces(
   options: OtlpGrpcReceiverOptions,
   budget: ByteBudget,
 ): Promise<Buffer> {
-  if (options.isAuthorized) {
-    const [authorization] = call.metadata.get('authorization');
-    if (!options.isAuthorized(typeof authorization === 'string' ? authorization : undefined)) {
-      throw grpcError(status.UNAUTHENTICATED, 'Missing or wrong `authorization: Bearer <token>` metadata');
-    }
-  }
+  // The token was checked by authorizationInterceptor before the message was read.
   const body = call.request;
   // grpc-js has read (and inflated) the whole message already; what counts now is the decoding.
   budget.reserve(body.byteLength);
@@ -143,6 +139,28 @@ async function exportTraces(
   } finally {
     budget.release(body.byteLength);
   }
+}
+
+/**
+ * Checks a call's `authorization` metadata as soon as its headers arrive, before grpc-js reads the
+ * message: a refused call is answered `UNAUTHENTICATED` at once and its message is discarded as it
+ * streams in, never buffered (the handler asks for the message only after the metadata passes).
+ */
+function authorizationInterceptor(isAuthorized: (authorization: string | undefined) => boolean): ServerInterceptor {
+  return (_method, call) =>
+    new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, pass) => {
+            const [authorization] = metadata.get('authorization');
+            if (isAuthorized(typeof authorization === 'string' ? authorization : undefined)) {
+              pass(metadata);
+            } else {
+              call.sendStatus({ code: status.UNAUTHENTICATED, details: 'Missing or wrong `authorization: Bearer <token>` metadata' });
+            }
+          },
+        }),
+    });
 }
 
 function grpcError(code: status, details: string, metadata = new Metadata()): ServiceError {
