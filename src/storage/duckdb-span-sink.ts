@@ -20,8 +20,24 @@ export interface DuckDBSpanSinkOptions {
    * @default 1000
    */
   retryAfterMillis?: number;
+  /**
+   * The most spans one transaction takes; writes beyond wait for the next one. Bounds the time
+   * from a write being taken (after which it can no longer expire) to its commit, and how long
+   * the appends of one group hold the JavaScript thread.
+   * @default 32768
+   */
+  maxGroupSpans?: number;
   /** Called after each commit with the spans it made durable (e.g. for attempt heartbeats). */
   onCommitted?: (rows: SpanRows) => void;
+}
+
+/** Options of {@link DuckDBSpanSink.write}. */
+export interface SpanSinkWriteOptions {
+  /**
+   * A time (`Date.now()` milliseconds): rows still waiting for their transaction then are never
+   * written, and the write resolves `overloaded`.
+   */
+  deadline?: number;
 }
 
 /** A connection with its own appenders: one transaction at a time. */
@@ -58,6 +74,8 @@ export class DuckDBSpanSink implements SpanSink {
       lanes,
       begin: (lane) => lane.connection.run('BEGIN TRANSACTION').then(() => undefined),
       write: (lane, group) => appendGroup(lane, group),
+      weigh: (rows) => rows.spanCount,
+      maxGroupWeight: options.maxGroupSpans ?? 32_768,
       commit: (lane) => lane.connection.run('COMMIT').then(() => undefined),
       rollback: (lane) => lane.connection.run('ROLLBACK').then(() => undefined),
       onCommitted: onCommitted && ((group) => {
@@ -72,6 +90,10 @@ export class DuckDBSpanSink implements SpanSink {
     const maxQueuedSpans = options.maxQueuedSpans ?? 262_144;
     if (!Number.isInteger(maxQueuedSpans) || maxQueuedSpans < 1) {
       throw new RangeError(`Expected \`maxQueuedSpans\` to be an integer ≥ 1, got \`${maxQueuedSpans}\``);
+    }
+    const maxGroupSpans = options.maxGroupSpans ?? 32_768;
+    if (!Number.isInteger(maxGroupSpans) || maxGroupSpans < 1) {
+      throw new RangeError(`Expected \`maxGroupSpans\` to be an integer ≥ 1, got \`${maxGroupSpans}\``);
     }
     const openLane = async (): Promise<Lane> => {
       const connection = await database.connect();
@@ -98,17 +120,24 @@ export class DuckDBSpanSink implements SpanSink {
     return this.#queuedSpans;
   }
 
-  write(rows: SpanRows): Promise<SinkWriteResult> {
+  /**
+   * See {@link SpanSink.write}; with `options.deadline`, rows that did not reach their transaction
+   * by then are dropped unwritten and the write resolves `overloaded`.
+   */
+  write(rows: SpanRows, options: SpanSinkWriteOptions = {}): Promise<SinkWriteResult> {
     if (this.#closed) return Promise.reject(new Error('The span sink is closed'));
     if (rows.spanCount === 0) return Promise.resolve({ kind: 'written' });
     // An oversized single write is still taken when the queue is empty, so it can always progress.
     if (this.#queuedSpans > 0 && this.#queuedSpans + rows.spanCount > this.#maxQueuedSpans) {
-      return Promise.resolve({ kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis });
+      return Promise.resolve({ kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis, reason: 'queue-full' });
     }
     this.#queuedSpans += rows.spanCount;
-    return this.#committer.submit(rows).then(
-      (): SinkWriteResult => {
+    return this.#committer.submitWithDeadline(rows, { deadline: options.deadline }).then(
+      (outcome): SinkWriteResult => {
         this.#queuedSpans -= rows.spanCount;
+        if (outcome === 'expired') {
+          return { kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis, reason: 'deadline' };
+        }
         return { kind: 'written' };
       },
       (error: unknown) => {
@@ -130,14 +159,24 @@ export class DuckDBSpanSink implements SpanSink {
   }
 }
 
+// Spans appended between two yields to the event loop: a few milliseconds of work, so that a
+// large group never holds the thread (health checks, new requests) for long.
+const SPANS_PER_SLICE = 2048;
+
 /** Appends a group inside the lane's open transaction; on failure clears the appenders and throws. */
-function appendGroup(lane: Lane, group: readonly SpanRows[]): void {
+async function appendGroup(lane: Lane, group: readonly SpanRows[]): Promise<void> {
   try {
     const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+    let sinceYield = 0;
     for (const rows of group) {
+      if (sinceYield >= SPANS_PER_SLICE) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sinceYield = 0;
+      }
       appendPackedRows(lane.spans, rows.spans, SPAN_COLUMN_KINDS, receivedAt);
       appendPackedRows(lane.rewards, rows.rewards, REWARD_COLUMN_KINDS, null);
       appendPackedRows(lane.llmCalls, rows.llmCalls, LLM_CALL_COLUMN_KINDS, null);
+      sinceYield += rows.spanCount;
     }
     lane.spans.flushSync();
     lane.rewards.flushSync();

@@ -22,13 +22,41 @@ export interface GroupCommitterOptions<W, L> {
   rollback(lane: L): Promise<void>;
   /** Called once a transaction committed, with its writes, before their promises resolve. */
   onCommitted?: (group: readonly W[]) => void;
+  /**
+   * The weight of a write (e.g. its rows), counted against {@link maxGroupWeight}.
+   * @default every write weighs 1
+   */
+  weigh?: (write: W) => number;
+  /**
+   * A group takes no more writes once their weights reach this; the rest wait for the next group.
+   * A write heavier than this alone still forms a group of its own. Bounding a group bounds the
+   * time from its writes being taken to their commit.
+   * @default Infinity
+   */
+  maxGroupWeight?: number;
 }
+
+/** Options of {@link GroupCommitter.submit}. */
+export interface SubmitOptions {
+  /**
+   * A time (`Date.now()` milliseconds): a write still waiting for its group then is never written
+   * and its promise resolves `'expired'`. Once taken into a group, a write is committed or fails.
+   */
+  deadline?: number;
+}
+
+/** How a submitted write ended when it did not fail. */
+export type SubmitOutcome = 'committed' | 'expired';
 
 interface Pending<W> {
   write: W;
-  resolve: () => void;
+  deadline: number;
+  resolve: (outcome: SubmitOutcome) => void;
   reject: (error: unknown) => void;
 }
+
+// How often writes waiting past their deadline are looked for.
+const SWEEP_INTERVAL_MILLIS = 50;
 
 /**
  * Group commit: writes submitted while a transaction is being written or committed wait, then go
@@ -40,21 +68,51 @@ interface Pending<W> {
  */
 export class GroupCommitter<W, L = unknown> {
   readonly #options: GroupCommitterOptions<W, L>;
+  readonly #maxGroupWeight: number;
   #pending: Pending<W>[] = [];
   #draining: Promise<void> | null = null;
+  #sweeper: NodeJS.Timeout | null = null;
 
   constructor(options: GroupCommitterOptions<W, L>) {
     if (options.lanes.length < 1) throw new RangeError('Expected `lanes` to hold at least one lane, got none');
+    const maxGroupWeight = options.maxGroupWeight ?? Number.POSITIVE_INFINITY;
+    if (!(maxGroupWeight > 0)) {
+      throw new RangeError(`Expected \`maxGroupWeight\` to be a number > 0, got \`${maxGroupWeight}\``);
+    }
     this.#options = options;
+    this.#maxGroupWeight = maxGroupWeight;
   }
 
   /** Queues a write; resolves once the transaction holding it committed, rejects if it failed alone. */
   submit(write: W): Promise<void> {
-    const settled = new Promise<void>((resolve, reject) => {
-      this.#pending.push({ write, resolve, reject });
+    return this.#enqueue(write, Number.POSITIVE_INFINITY).then(() => undefined);
+  }
+
+  /**
+   * Queues a write that may expire: resolves `'committed'` once the transaction holding it
+   * committed, `'expired'` when `options.deadline` passed before it was taken into a group (then
+   * nothing of it is written), and rejects if it failed alone.
+   */
+  submitWithDeadline(write: W, options: SubmitOptions): Promise<SubmitOutcome> {
+    return this.#enqueue(write, options.deadline ?? Number.POSITIVE_INFINITY);
+  }
+
+  #enqueue(write: W, deadline: number): Promise<SubmitOutcome> {
+    const settled = new Promise<SubmitOutcome>((resolve, reject) => {
+      this.#pending.push({ write, deadline, resolve, reject });
     });
+    if (deadline !== Number.POSITIVE_INFINITY && !this.#sweeper) {
+      // Answers expired writes on time even while a long commit (a checkpoint) holds the queue.
+      this.#sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MILLIS);
+      this.#sweeper.unref();
+    }
     this.#draining ??= this.#drain();
     return settled;
+  }
+
+  /** Writes waiting for a group now. */
+  get waiting(): number {
+    return this.#pending.length;
   }
 
   /** Resolves when every write submitted so far is settled. */
@@ -88,8 +146,12 @@ export class GroupCommitter<W, L = unknown> {
           continue;
         }
         // Taken after BEGIN so that writes arriving meanwhile join this group.
-        const group = this.#pending;
-        this.#pending = [];
+        const group = this.#takeGroup();
+        if (group.length === 0) {
+          // Every waiting write expired while BEGIN ran: nothing to write in this transaction.
+          await this.#options.rollback(lane).catch(() => undefined);
+          continue;
+        }
         let written: boolean;
         try {
           await this.#options.write(lane, group.map((pending) => pending.write));
@@ -104,6 +166,43 @@ export class GroupCommitter<W, L = unknown> {
       }
     } finally {
       this.#draining = null;
+    }
+  }
+
+  /** Takes the next group from the waiting writes: expired ones leave, the group's weight is bounded. */
+  #takeGroup(): Pending<W>[] {
+    const now = Date.now();
+    const weigh = this.#options.weigh;
+    const group: Pending<W>[] = [];
+    let weight = 0;
+    let taken = 0;
+    for (; taken < this.#pending.length; taken++) {
+      const pending = this.#pending[taken];
+      if (pending.deadline <= now) {
+        pending.resolve('expired');
+        continue;
+      }
+      const pendingWeight = weigh ? weigh(pending.write) : 1;
+      if (group.length > 0 && weight + pendingWeight > this.#maxGroupWeight) break;
+      group.push(pending);
+      weight += pendingWeight;
+    }
+    this.#pending = taken === this.#pending.length ? [] : this.#pending.slice(taken);
+    return group;
+  }
+
+  /** Resolves `'expired'` the waiting writes whose deadline passed: they were never written. */
+  #sweep(): void {
+    const now = Date.now();
+    const kept: Pending<W>[] = [];
+    for (const pending of this.#pending) {
+      if (pending.deadline <= now) pending.resolve('expired');
+      else kept.push(pending);
+    }
+    this.#pending = kept;
+    if (kept.length === 0 && this.#sweeper) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = null;
     }
   }
 
@@ -138,7 +237,7 @@ export class GroupCommitter<W, L = unknown> {
     try {
       this.#options.onCommitted?.(group.map((pending) => pending.write));
     } finally {
-      for (const pending of group) pending.resolve();
+      for (const pending of group) pending.resolve('committed');
     }
   }
 }

@@ -89,6 +89,61 @@ describe('GroupCommitter', () => {
     assert.deepEqual(await storedIds(), [2]);
   });
 
+  it('drops writes whose deadline passes while they wait, never writing them; the others commit', async () => {
+    await connection.run('DELETE FROM items');
+    const groups: number[][] = [];
+    // A slow commit holds the queue: writes submitted meanwhile wait past their deadline.
+    let slow = true;
+    const committer = new GroupCommitter<number, DuckDBConnection>({
+      lanes: [connection],
+      begin: (lane) => lane.run('BEGIN TRANSACTION').then(() => undefined),
+      write: (lane, group) => lane.run(`INSERT INTO items VALUES ${group.map((id) => `(${id})`).join(', ')}`).then(() => undefined),
+      commit: async (lane) => {
+        if (slow) await new Promise((resolve) => setTimeout(resolve, 400));
+        await lane.run('COMMIT');
+      },
+      rollback: (lane) => lane.run('ROLLBACK').then(() => undefined),
+      onCommitted: (group) => groups.push([...group]),
+    });
+    const first = committer.submitWithDeadline(1, { deadline: Date.now() + 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    const expiring = committer.submitWithDeadline(2, { deadline: Date.now() + 100 });
+    const lasting = committer.submitWithDeadline(3, { deadline: Date.now() + 10_000 });
+    const plain = committer.submit(4);
+    assert.equal(await expiring, 'expired');
+    // Answered by the sweep, not only when the slow commit lets the next group start.
+    assert.ok(Date.now() - started < 300, `expired after ${Date.now() - started} ms`);
+    slow = false;
+    assert.equal(await first, 'committed');
+    assert.equal(await lasting, 'committed');
+    await plain;
+    assert.deepEqual(await storedIds(), [1, 3, 4]);
+    assert.deepEqual(groups.flat(), [1, 3, 4], 'onCommitted never sees the expired write');
+  });
+
+  it('bounds the weight of a group; a write heavier than the bound still goes alone', async () => {
+    await connection.run('DELETE FROM items');
+    const groups: number[][] = [];
+    const committer = new GroupCommitter<number, DuckDBConnection>({
+      lanes: [connection],
+      begin: (lane) => lane.run('BEGIN TRANSACTION').then(() => undefined),
+      write: (lane, group) => lane.run(`INSERT INTO items VALUES ${group.map((id) => `(${id})`).join(', ')}`).then(() => undefined),
+      commit: (lane) => lane.run('COMMIT').then(() => undefined),
+      rollback: (lane) => lane.run('ROLLBACK').then(() => undefined),
+      onCommitted: (group) => groups.push([...group]),
+      weigh: (id) => (id === 100 ? 50 : 1),
+      maxGroupWeight: 3,
+    });
+    const ids = [1, 2, 3, 4, 5, 100, 6, 7];
+    await Promise.all(ids.map((id) => committer.submit(id)));
+    assert.deepEqual(groups.flat(), ids);
+    for (const group of groups) {
+      const weight = group.reduce((sum, id) => sum + (id === 100 ? 50 : 1), 0);
+      assert.ok(weight <= 3 || group.length === 1, `group ${JSON.stringify(group)} weighs ${weight}`);
+    }
+  });
+
   it('refuses an empty list of lanes', () => {
     const noop = async (): Promise<void> => {};
     assert.throws(() => new GroupCommitter({ lanes: [], begin: noop, write: noop, commit: noop, rollback: noop }), RangeError);

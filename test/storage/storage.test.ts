@@ -111,7 +111,7 @@ describe('DuckDBSpanSink', () => {
     const sink = await DuckDBSpanSink.open(database, { maxQueuedSpans: 10, retryAfterMillis: 2000 });
     const first = sink.write(toSpanRows(Array.from({ length: 8 }, () => mapped(makeSpan()))));
     const second = await sink.write(toSpanRows(Array.from({ length: 5 }, () => mapped(makeSpan()))));
-    assert.deepEqual(second, { kind: 'overloaded', retryAfterMillis: 2000 });
+    assert.deepEqual(second, { kind: 'overloaded', retryAfterMillis: 2000, reason: 'queue-full' });
     assert.deepEqual(await first, { kind: 'written' });
     assert.equal(await count(database, 'spans'), 8);
     await sink.close();
