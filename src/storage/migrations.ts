@@ -192,6 +192,21 @@ const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    description: "store_journal_rejected: journalled store rows that could not be written into the store's tables",
+    statements: [
+      // A journalled row that the tables refuse (a value out of its column's range, text DuckDB
+      // cannot hold) is moved here with the error, so that it never stops the store from starting
+      // or from writing every other row.
+      `CREATE TABLE store_journal_rejected (
+        table_name VARCHAR NOT NULL,
+        row_json VARCHAR NOT NULL,
+        error VARCHAR NOT NULL,
+        rejected_at TIMESTAMP NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

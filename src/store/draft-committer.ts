@@ -5,7 +5,8 @@ import { draftRows } from './draft-writer.ts';
 import type { DraftWriter } from './draft-writer.ts';
 import { emptyDraft, mergeDraft } from './store-draft.ts';
 import type { Draft } from './store-draft.ts';
-import type { StoreJournal } from './store-journal.ts';
+import { writeRowsSettingAside } from './store-journal.ts';
+import type { RejectedJournalRow, StoreJournal } from './store-journal.ts';
 import type { StoreMirror } from './store-mirror.ts';
 
 /** One store operation waiting for its group: `build` runs when the group is formed. */
@@ -34,6 +35,8 @@ export interface DraftCommitterOptions {
   syncAfterMillis: number;
   /** Told when writing the tables failed (the changes stay journalled; the next sync retries). */
   onSyncError: (error: unknown) => void;
+  /** Told of each row a sync could not write into the tables and moved to `store_journal_rejected`. */
+  onRowRejected: (row: RejectedJournalRow) => void;
 }
 
 /**
@@ -47,7 +50,8 @@ export interface DraftCommitterOptions {
  * The journalled changes accumulate (merged by row) and are written into the tables by a sync: a
  * group that also rewrites those rows and clears the journal, in one transaction. A sync runs once
  * `syncRows` rows wait, `syncAfterMillis` after a change, on {@link sync} (before every SQL read,
- * so that reads see every committed change) and on {@link close}. A failed sync fails alone.
+ * so that reads see every committed change) and on {@link close}. A failed sync fails alone; a row
+ * the tables refuse is moved to `store_journal_rejected` and every other row is written.
  */
 export class DraftCommitter {
   readonly #draftWriter: DraftWriter;
@@ -60,6 +64,9 @@ export class DraftCommitter {
   readonly #syncRows: number;
   readonly #syncAfterMillis: number;
   readonly #onSyncError: (error: unknown) => void;
+  readonly #onRowRejected: (row: RejectedJournalRow) => void;
+  /** Rows the group being written moved aside; told once it committed. */
+  #groupRejected: RejectedJournalRow[] = [];
   /** Committed changes that are journalled but not yet in the tables, merged by row. */
   #unsynced: Draft = emptyDraft();
   /** Whether the group being written syncs; read once it committed. */
@@ -82,6 +89,7 @@ export class DraftCommitter {
     this.#syncRows = options.syncRows;
     this.#syncAfterMillis = options.syncAfterMillis;
     this.#onSyncError = options.onSyncError;
+    this.#onRowRejected = options.onRowRejected;
     this.#committer = new GroupCommitter<StoreWrite, DuckDBConnection>({
       lanes: [options.writer],
       begin: async (connection) => {
@@ -153,9 +161,12 @@ export class DraftCommitter {
 
   #submit(write: StoreWrite): Promise<void> {
     this.#outstanding++;
-    return this.#committer.submit(write).finally(() => {
-      this.#outstanding--;
-    });
+    return this.#committer
+      .submit(write)
+      .then(() => undefined)
+      .finally(() => {
+        this.#outstanding--;
+      });
   }
 
   /** Whether the BEGIN sent after the last commit opened a transaction (it is then used up). */
@@ -190,7 +201,8 @@ export class DraftCommitter {
       const all = emptyDraft();
       mergeDraft(all, this.#unsynced);
       mergeDraft(all, this.#editor.overlay);
-      await this.#draftWriter.write(draftRows(all));
+      // A row the tables refuse is moved aside, so that it never blocks the others (nor every later sync).
+      this.#groupRejected = await writeRowsSettingAside(this.#writer, this.#draftWriter, draftRows(all), 'throw');
       await this.#journal.clear();
     } else {
       this.#journal.append(draftRows(this.#editor.overlay));
@@ -203,6 +215,8 @@ export class DraftCommitter {
     this.#editor.overlay = emptyDraft();
     this.#mirror.apply(draft, this.#onFinished);
     if (this.#groupSyncs) {
+      for (const row of this.#groupRejected) this.#onRowRejected(row);
+      this.#groupRejected = [];
       this.#unsynced = emptyDraft();
       if (this.#syncTimer) clearTimeout(this.#syncTimer);
       this.#syncTimer = null;

@@ -1,5 +1,6 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Draft } from './store-draft.ts';
+import { stringifyWellFormed, toWellFormedText } from './well-formed-text.ts';
 
 // Column names and DuckDB types, in table order. A write rewrites the rows it is given: one DELETE
 // of their keys, then the new rows through an appender (an INSERT OR REPLACE of the same rows from
@@ -89,7 +90,7 @@ class TableWriter {
     if (this.#delete) {
       // With several key columns each is matched on its own: the store's ids are random enough
       // (attempt ids above all) that no other row has both a rollout id and an attempt id of these.
-      this.#delete.bind(this.#keys.map((key) => JSON.stringify(rows.map((row) => row[key]))));
+      this.#delete.bind(this.#keys.map((key) => stringifyWellFormed(rows.map((row) => row[key]))));
       await this.#delete.run();
     }
     const appender = this.#appender;
@@ -98,7 +99,8 @@ class TableWriter {
         for (const [name, type] of this.#columns) {
           const value = row[name];
           if (value === null || value === undefined) appender.appendNull();
-          else if (type === 'VARCHAR') appender.appendVarchar(value as string);
+          // A lone surrogate cannot be stored (nor the JSON escape of one read): U+FFFD instead.
+          else if (type === 'VARCHAR') appender.appendVarchar(toWellFormedText(value as string));
           else if (type === 'DOUBLE') appender.appendDouble(value as number);
           else if (type === 'INTEGER') appender.appendInteger(value as number);
           else appender.appendBigInt(BigInt(value as number | bigint));
@@ -123,7 +125,7 @@ export function draftRows(draft: Draft): TableRows {
   return {
     rollout: [...draft.rollouts.values()].map(({ rollout, attempts, queuePosition, createdOrder }) => ({
       rollout_id: rollout.rollout_id,
-      input: JSON.stringify(rollout.input ?? null),
+      input: stringifyWellFormed(rollout.input ?? null),
       mode: rollout.mode,
       resources_id: rollout.resources_id,
       status: rollout.status,
@@ -144,7 +146,7 @@ export function draftRows(draft: Draft): TableRows {
     resources: draft.resources.map(({ update, order }) => ({
       resources_id: update.resources_id,
       version: update.version,
-      resources: JSON.stringify(update.resources),
+      resources: stringifyWellFormed(update.resources),
       create_time: update.create_time,
       update_time: update.update_time,
       update_order: order,
@@ -187,5 +189,5 @@ export class DraftWriter {
 }
 
 function jsonOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+  return value === null || value === undefined ? null : stringifyWellFormed(value);
 }

@@ -121,6 +121,7 @@ export class DuckDBLightningStore implements LightningStore {
       syncRows: options.syncRows,
       syncAfterMillis: options.syncAfterMillis,
       onSyncError: options.onSyncError,
+      onRowRejected: options.onRowRejected,
     });
     this.#removeReadBarrier = database.addReadBarrier(() => this.#committer.sync());
   }
@@ -133,7 +134,8 @@ export class DuckDBLightningStore implements LightningStore {
     const draftWriter = await DraftWriter.prepare(writer);
     const journal = await StoreJournal.open(writer);
     // What an unclean stop left in the journal goes into the tables before they are loaded.
-    await replayJournal(writer, draftWriter, journal);
+    // A row the tables refuse is moved to store_journal_rejected: it never stops the store from opening.
+    await replayJournal(writer, draftWriter, journal, settings.onRowRejected);
     let store: DuckDBLightningStore | null = null;
     const ownsSink = options.spanSink === undefined;
     const spanSink =

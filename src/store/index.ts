@@ -13,7 +13,9 @@ export {
 } from './store-types.ts';
 export { StoreClient, StoreHttpError } from './store-client.ts';
 export { StoreValidationError } from './store-validation-error.ts';
+export { stringifyWellFormed, toWellFormedJson, toWellFormedText, toWellFormedValue } from './well-formed-text.ts';
 export type { DuckDBLightningStoreOptions } from './store-options.ts';
+export type { RejectedJournalRow } from './store-journal.ts';
 export type { CallOptions, StoreClientOptions } from './store-client.ts';
 export type {
   AttemptUpdate,

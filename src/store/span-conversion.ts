@@ -108,16 +108,47 @@ export function spanToMapped(span: Span): MappedSpan {
   }
   const statusCode = span.status?.status_code ?? 'UNSET';
   if (!(statusCode in STATUS_NUMBERS)) issues.push({ loc: ['body', 'status', 'status_code'], msg: "Expected 'UNSET', 'OK' or 'ERROR'", type: 'enum' });
-  for (const field of ['start_time', 'end_time'] as const) {
-    const value = span[field];
-    if (value !== null && value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-      issues.push({ loc: ['body', field], msg: 'Expected a number of seconds or null', type: 'float_type' });
-    }
-  }
+  for (const field of ['start_time', 'end_time'] as const) checkSeconds(span[field], ['body', field], issues);
   for (const field of ['attributes', 'events', 'links'] as const) {
     const value = span[field];
     const ok = field === 'attributes' ? isPlainObject(value ?? {}) : Array.isArray(value ?? []);
     if (!ok) issues.push({ loc: ['body', field], msg: field === 'attributes' ? 'Expected an object' : 'Expected an array', type: 'type_error' });
+  }
+  if (Array.isArray(span.events)) {
+    span.events.forEach((event, index) => {
+      const loc = ['body', 'events', index];
+      if (!isPlainObject(event)) issues.push({ loc, msg: 'Input should be a valid dictionary', type: 'dict_type' });
+      else {
+        if (event.name !== undefined && typeof event.name !== 'string') issues.push({ loc: [...loc, 'name'], msg: 'Input should be a valid string', type: 'string_type' });
+        if (event.attributes !== undefined && event.attributes !== null && !isPlainObject(event.attributes)) {
+          issues.push({ loc: [...loc, 'attributes'], msg: 'Input should be a valid dictionary', type: 'dict_type' });
+        }
+        checkSeconds(event.timestamp, [...loc, 'timestamp'], issues);
+      }
+    });
+  }
+  if (Array.isArray(span.links)) {
+    span.links.forEach((link, index) => {
+      const loc = ['body', 'links', index];
+      if (!isPlainObject(link)) issues.push({ loc, msg: 'Input should be a valid dictionary', type: 'dict_type' });
+      else {
+        if (!isPlainObject(link.context)) issues.push({ loc: [...loc, 'context'], msg: 'Input should be a valid dictionary', type: 'dict_type' });
+        else {
+          for (const field of ['trace_id', 'span_id'] as const) {
+            if (typeof link.context[field] !== 'string') issues.push({ loc: [...loc, 'context', field], msg: 'Input should be a valid string', type: 'string_type' });
+          }
+        }
+        if (link.attributes !== undefined && link.attributes !== null && !isPlainObject(link.attributes)) {
+          issues.push({ loc: [...loc, 'attributes'], msg: 'Input should be a valid dictionary', type: 'dict_type' });
+        }
+      }
+    });
+  }
+  if (span.status !== undefined && span.status !== null && !isPlainObject(span.status)) {
+    issues.push({ loc: ['body', 'status'], msg: 'Input should be a valid dictionary', type: 'dict_type' });
+  }
+  if (span.resource !== undefined && span.resource !== null && (!isPlainObject(span.resource) || (span.resource.attributes != null && !isPlainObject(span.resource.attributes)))) {
+    issues.push({ loc: ['body', 'resource'], msg: 'Input should be a dictionary with a dictionary `attributes`', type: 'dict_type' });
   }
   if (issues.length > 0) throw new StoreValidationError(issues);
 
@@ -166,6 +197,21 @@ export function spanToMapped(span: Span): MappedSpan {
   mapping.attemptId = attemptId;
   mapping.sequenceId = span.sequence_id;
   return { span: record, mapping };
+}
+
+/**
+ * The times a span can carry, in seconds since the epoch: what signed 64-bit nanoseconds (the
+ * `*_unix_nano` columns) hold, years 1677 to 2262.
+ */
+const MAX_ABS_SECONDS = 9_223_372_036;
+
+/** Adds an issue unless `value` is null, absent, or a number of seconds the tables can hold. */
+function checkSeconds(value: unknown, loc: (string | number)[], issues: { loc: (string | number)[]; msg: string; type: string }[]): void {
+  if (value === null || value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value)) issues.push({ loc, msg: 'Expected a number of seconds or null', type: 'float_type' });
+  else if (Math.abs(value) > MAX_ABS_SECONDS) {
+    issues.push({ loc, msg: `Expected seconds since the epoch from -${MAX_ABS_SECONDS} to ${MAX_ABS_SECONDS}`, type: 'value_error' });
+  }
 }
 
 /** Seconds (a double) as integer nanoseconds, exact to the microsecond. */

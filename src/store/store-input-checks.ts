@@ -3,6 +3,9 @@ import type { AttemptUpdate, NewRollout, RolloutUpdate } from './lightning-store
 import type { NamedResources, Rollout, RolloutConfig } from './store-types.ts';
 import { StoreValidationError } from './store-validation-error.ts';
 
+/** The largest value of an INTEGER column. */
+const INT32_MAX = 2_147_483_647;
+
 /** A {@link NewRollout} checked, with defaults filled in. */
 export interface CheckedNewRollout {
   input: unknown;
@@ -33,6 +36,10 @@ export function checkConfig(config: Partial<RolloutConfig>, loc: (string | numbe
   const maxAttempts = config.max_attempts ?? 1;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw StoreValidationError.at([...loc, 'max_attempts'], `Expected an integer ≥ 1, got ${JSON.stringify(maxAttempts)}`, 'greater_than_equal');
+  }
+  // The column is an INTEGER (int32).
+  if (maxAttempts > INT32_MAX) {
+    throw StoreValidationError.at([...loc, 'max_attempts'], `Input should be less than or equal to ${INT32_MAX}`, 'less_than_equal');
   }
   const retry = config.retry_condition ?? [];
   if (!Array.isArray(retry) || retry.some((status) => !ATTEMPT_STATUSES.includes(status))) {

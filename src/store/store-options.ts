@@ -1,4 +1,5 @@
 import type { SpanSink } from '../storage/index.ts';
+import type { RejectedJournalRow } from './store-journal.ts';
 
 /** Options of `DuckDBLightningStore.open`. */
 export interface DuckDBLightningStoreOptions {
@@ -27,10 +28,17 @@ export interface DuckDBLightningStoreOptions {
   syncAfterMillis?: number;
   /** Told when rewriting the tables from the journal failed (nothing is lost: the rows stay journalled). @default a line on stderr */
   onSyncError?: (error: unknown) => void;
+  /**
+   * Told of each journalled row that could not be written into the store's tables (at open or at a
+   * sync): it is moved to the `store_journal_rejected` table with its error, and every other row is
+   * written.
+   * @default a line on stderr
+   */
+  onRowRejected?: (row: RejectedJournalRow) => void;
 }
 
 /** The options with their defaults, checked. */
-export type StoreSettings = Required<Pick<DuckDBLightningStoreOptions, 'watchdogIntervalMillis' | 'syncRows' | 'syncAfterMillis' | 'onSyncError'>>;
+export type StoreSettings = Required<Pick<DuckDBLightningStoreOptions, 'watchdogIntervalMillis' | 'syncRows' | 'syncAfterMillis' | 'onSyncError' | 'onRowRejected'>>;
 
 /** Checks the options and fills in the defaults; a `RangeError` names the first bad one. */
 export function storeSettings(options: DuckDBLightningStoreOptions): StoreSettings {
@@ -47,5 +55,13 @@ export function storeSettings(options: DuckDBLightningStoreOptions): StoreSettin
   const onSyncError =
     options.onSyncError ??
     ((error: unknown) => process.stderr.write(`agl store: writing the journalled changes into the tables failed (they stay journalled): ${String(error)}\n`));
-  return { watchdogIntervalMillis, syncRows, syncAfterMillis, onSyncError };
+  const onRowRejected =
+    options.onRowRejected ??
+    ((row: RejectedJournalRow) =>
+      process.stderr.write(
+        `agl store: a journalled ${row.table} row could not be written into the tables and was moved to store_journal_rejected: ${
+          row.error instanceof Error ? row.error.message : String(row.error)
+        } (row ${row.rowJson.slice(0, 200)})\n`,
+      ));
+  return { watchdogIntervalMillis, syncRows, syncAfterMillis, onSyncError, onRowRejected };
 }

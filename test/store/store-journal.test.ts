@@ -97,25 +97,56 @@ describe('store journal', () => {
     await database.close();
   });
 
-  it('a failed write of the tables fails alone: the operations still commit, their rows stay journalled', async () => {
+  it('a row the tables refuse is moved to store_journal_rejected; the other rows are written and reads keep working', async () => {
+    // Issue 10 §3 changed this test: it asserted that one failing row kept every sync (and so every
+    // SQL read) failing, with all rows left in the journal.
     const database = await Database.open({ path: join(tempDir(), 'failing.duckdb') });
     const errors: unknown[] = [];
-    const store = await DuckDBLightningStore.open(database, { ...NEVER, onSyncError: (error) => errors.push(error) });
+    const rejected: { table: string; error: unknown }[] = [];
+    const store = await DuckDBLightningStore.open(database, {
+      ...NEVER,
+      onSyncError: (error) => errors.push(error),
+      onRowRejected: (row) => rejected.push(row),
+    });
     try {
       const connection = await database.connect();
       await connection.run('DROP TABLE workers'); // every write of a worker row now fails
       database.release(connection);
       await store.enqueueRollouts([{ input: 1 }, { input: 2 }]);
       const [taken] = await store.dequeueRollouts({ workerId: 'w-1' });
-      await assert.rejects(runReadOnlyQuery(database, 'SELECT count(*) FROM rollouts'), /workers/);
-      // The operations around the failed write still commit, to the journal.
+      assert.deepEqual((await runReadOnlyQuery(database, 'SELECT count(*) FROM rollouts')).rows, [[2]]);
+      assert.deepEqual(rejected.map((row) => row.table), ['worker']);
+      assert.match(String((rejected[0].error as Error).message), /workers/);
+      // The operations after it commit and sync as usual.
       const [next] = await store.dequeueRollouts({ workerId: 'w-2' });
       assert.notEqual(next.rollout_id, taken.rollout_id);
       assert.equal((await store.getWorker('w-2'))!.current_rollout_id, next.rollout_id);
+      assert.deepEqual((await runReadOnlyQuery(database, 'SELECT count(*) FROM attempts')).rows, [[2]]);
+      const aside = await runReadOnlyQuery(database, 'SELECT table_name, count(*) FROM store_journal_rejected GROUP BY ALL');
+      assert.deepEqual(aside.rows, [['worker', 2]]);
+      assert.deepEqual((await runReadOnlyQuery(database, 'SELECT count(*) FROM store_journal')).rows, [[0]]);
+    } finally {
+      await store.close();
+      await database.close();
+    }
+    assert.deepEqual(errors, []);
+  });
+
+  it('a write that no row survives (the database, not a row, is at fault) fails alone and leaves every row journalled', async () => {
+    const database = await Database.open({ path: join(tempDir(), 'broken.duckdb') });
+    const errors: unknown[] = [];
+    const store = await DuckDBLightningStore.open(database, { ...NEVER, onSyncError: (error) => errors.push(error) });
+    try {
+      await store.updateWorker('w-only');
+      const connection = await database.connect();
+      await connection.run('DROP TABLE workers');
+      database.release(connection);
+      await assert.rejects(runReadOnlyQuery(database, 'SELECT count(*) FROM rollouts'), /workers/);
       const raw = await database.connect();
       const journal = Number((await raw.runAndReadAll('SELECT count(*) FROM store_journal')).getRows()[0][0]);
+      const aside = Number((await raw.runAndReadAll('SELECT count(*) FROM store_journal_rejected')).getRows()[0][0]);
       database.release(raw);
-      assert.ok(journal >= 7, `the journal still holds every change (${journal} rows)`);
+      assert.deepEqual({ journal, aside }, { journal: 1, aside: 0 });
     } finally {
       await store.close();
       await database.close();
@@ -222,6 +253,37 @@ describe('store journal', () => {
       assert.deepEqual(((await sql.json()) as { rows: unknown[][] }).rows, [[3, 5]]);
     } finally {
       assert.equal(await second.kill('SIGTERM'), 0);
+    }
+  });
+
+  it('moves a row a sync cannot write into the tables to store_journal_rejected, writes every other row and keeps serving reads', async () => {
+    const database = await Database.open({ path: join(tempDir(), 'rejected.duckdb') });
+    const rejected: { table: string; error: unknown }[] = [];
+    const store = await DuckDBLightningStore.open(database, { ...NEVER, onRowRejected: (row) => rejected.push(row) });
+    try {
+      const [poisoned, kept] = await store.enqueueRollouts([{ input: 'poisoned' }, { input: 'kept' }]);
+      const [taken] = await store.dequeueRollouts({ workerId: 'w-1' });
+      // A span sequence id beyond BIGINT can only come from a bug (spans carry safe integers); it stands
+      // for any row the tables refuse.
+      store.recordSpanActivity([{ rolloutId: poisoned.rollout_id, attemptId: taken.attempt.attempt_id, lastEndTimeUnixNano: 1n, maxSequenceId: 2 ** 70 }]);
+      await store.flushSpanActivity();
+      const result = await runReadOnlyQuery(database, 'SELECT rollout_id, status FROM rollouts ORDER BY created_order');
+      assert.deepEqual(result.rows, [
+        [poisoned.rollout_id, 'running'],
+        [kept.rollout_id, 'queuing'],
+      ]);
+      assert.deepEqual(rejected.map((row) => row.table), ['sequence']);
+      const aside = await runReadOnlyQuery(database, 'SELECT table_name, row_json, error FROM store_journal_rejected');
+      assert.equal(aside.rows.length, 1);
+      assert.equal(aside.rows[0][0], 'sequence');
+      assert.match(String(aside.rows[0][1]), new RegExp(poisoned.rollout_id));
+      assert.deepEqual((await rawCounts(database)).journal, 0);
+      // Later changes sync as usual.
+      await store.updateAttempt(taken.rollout_id, taken.attempt.attempt_id, { status: 'succeeded' });
+      assert.deepEqual((await runReadOnlyQuery(database, `SELECT status FROM rollouts WHERE rollout_id = '${poisoned.rollout_id}'`)).rows, [['succeeded']]);
+    } finally {
+      await store.close();
+      await database.close();
     }
   });
 });
