@@ -81,7 +81,7 @@ export function registerRolloutRoutes(router: Router, store: LightningStore): vo
       'POST',
       '/v1/agl/rollouts/{rollout_id}',
       storeRoute('body', async ({ request, params, response }) => {
-        const fields = new Fields(await readObjectBody(request));
+        const fields = new Fields(await readObjectBody(request)).notNull('status').notNull('config');
         const update: RolloutUpdate = {};
         if (fields.has('input')) update.input = fields.raw('input');
         if (fields.has('mode')) update.mode = fields.enumValue<RolloutMode>('mode', ROLLOUT_MODES);
@@ -135,7 +135,7 @@ export function registerRolloutRoutes(router: Router, store: LightningStore): vo
     );
 
   const updateAttempt = storeRoute('body', async ({ request, params, response }) => {
-    const fields = new Fields(await readObjectBody(request));
+    const fields = new Fields(await readObjectBody(request)).notNull('status').notNull('worker_id').notNull('last_heartbeat_time').notNull('metadata');
     const update: AttemptUpdate = {};
     const status = fields.enumValue<AttemptStatus>('status', ATTEMPT_STATUSES);
     if (status) update.status = status;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidRequestError } from '../../src/errors/index.ts';
 import { StoreValidationError } from '../../src/store/index.ts';
 import type { FilterLogic, PageOptions, SortOrder } from '../../src/store/index.ts';
 import { readJsonBody } from '../http/json-body.ts';
@@ -56,6 +57,17 @@ export class Fields {
 
   raw(name: string): unknown {
     return this.#object[name];
+  }
+
+  /**
+   * Throws unless the field is absent or not null: for a field the store cannot hold as null (a
+   * rollout's `status`, an attempt's `worker_id`…). Answers 400 with Agent Lightning's words.
+   */
+  notNull(name: string): this {
+    if (Object.hasOwn(this.#object, name) && this.#object[name] === null) {
+      throw new InvalidRequestError(`${name} is invalid; it cannot be a null value.`);
+    }
+    return this;
   }
 
   /** `undefined` when absent; `null` when null (if allowed). */

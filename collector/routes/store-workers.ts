@@ -35,7 +35,7 @@ export function registerWorkerRoutes(router: Router, store: LightningStore): voi
       'POST',
       '/v1/agl/workers/{worker_id}',
       storeRoute('body', async ({ request, params, response }) => {
-        const fields = new Fields(await readObjectBody(request, true));
+        const fields = new Fields(await readObjectBody(request, true)).notNull('heartbeat_stats');
         const heartbeatStats = fields.has('heartbeat_stats') ? fields.object('heartbeat_stats') : undefined;
         answer(response, await store.updateWorker(params.worker_id, { heartbeatStats }));
       }),

@@ -80,6 +80,8 @@ export class DuckDBLightningStore implements LightningStore {
   readonly #mirror = new StoreMirror();
   readonly #editor = new DraftEditor(this.#mirror);
   readonly #waiters = new RolloutWaiters();
+  /** The add of each span under way, by rollout, attempt and span id: one add of a span at a time. */
+  readonly #spanAdds = new Map<string, Promise<void>>();
 
   readonly #committer: DraftCommitter;
   readonly #spanActivity: SpanActivityApplier;
@@ -213,15 +215,21 @@ export class DuckDBLightningStore implements LightningStore {
   }
 
   async getLatestAttempt(rolloutId: string): Promise<Attempt | null> {
-    const entry = this.#mirror.rollouts.get(rolloutId);
-    if (!entry) throw new NotFoundError(`Rollout ${rolloutId} not found`);
-    const latest = entry.attempts[entry.attempts.length - 1];
+    // As Agent Lightning's store and the contract: null for an unknown rollout too, not 404.
+    const latest = this.#mirror.rollouts.get(rolloutId)?.attempts.at(-1);
     return latest ? clone(latest) : null;
   }
 
   async updateAttempt(rolloutId: string, attemptId: string, update: AttemptUpdate): Promise<Attempt> {
     checkAttemptUpdate(update);
-    return this.#mutate((draft) => applyAttemptUpdate(this.#editor, draft, rolloutId, attemptId, update));
+    const { attempt, supersededBy } = await this.#mutate((draft) => applyAttemptUpdate(this.#editor, draft, rolloutId, attemptId, update));
+    if (supersededBy !== null) {
+      // Recorded on the attempt (committed above), but only the latest attempt moves its rollout.
+      throw new ConflictError(
+        `Attempt ${attempt.attempt_id} of rollout ${rolloutId} is superseded by attempt ${supersededBy}: its status ${attempt.status} was recorded on it but does not change the rollout`,
+      );
+    }
+    return attempt;
   }
 
   async waitForRollouts(rolloutIds: readonly string[], options: WaitOptions = {}): Promise<Rollout[]> {
@@ -304,6 +312,10 @@ export class DuckDBLightningStore implements LightningStore {
     });
   }
 
+  /**
+   * Adds one span of a known attempt; `null` when the attempt already has a span with this span id
+   * (stored once, as Agent Lightning's store does) or when the sink is overloaded.
+   */
   async addSpan(span: Span): Promise<Span | null> {
     const mapped = spanToMapped(span);
     const entry = this.#mirror.rollouts.get(span.rollout_id);
@@ -311,12 +323,27 @@ export class DuckDBLightningStore implements LightningStore {
     if (!entry.attempts.some((attempt) => attempt.attempt_id === span.attempt_id)) {
       throw new NotFoundError(`Attempt ${span.attempt_id} of rollout ${span.rollout_id} not found`);
     }
+    // Adds of the same span wait for each other, so that the check below sees the one before.
+    const key = `${span.rollout_id}\u0000${span.attempt_id}\u0000${mapped.span.spanId}`;
+    const before = this.#spanAdds.get(key) ?? Promise.resolve();
+    const added = before.then(() => this.#addNewSpan(span, mapped));
+    const settled = added.then(() => undefined, () => undefined);
+    this.#spanAdds.set(key, settled);
+    void settled.then(() => {
+      if (this.#spanAdds.get(key) === settled) this.#spanAdds.delete(key);
+    });
+    return added;
+  }
+
+  async #addNewSpan(span: Span, mapped: ReturnType<typeof spanToMapped>): Promise<Span | null> {
+    const query = { rolloutId: span.rollout_id, attemptId: span.attempt_id, spanId: mapped.span.spanId, limit: 1 };
+    if ((await this.querySpans(query)).total > 0) return null;
     const rows = toSpanRows([mapped]);
     const result = await this.#spanSink.write(rows);
     if (result.kind === 'overloaded') return null;
     // The sink's onCommitted queued the heartbeat already; let it land before answering.
     await this.flushSpanActivity();
-    const [stored] = (await this.querySpans({ rolloutId: span.rollout_id, attemptId: span.attempt_id, spanId: mapped.span.spanId, limit: 1 })).items;
+    const [stored] = (await this.querySpans(query)).items;
     return stored ?? null;
   }
 

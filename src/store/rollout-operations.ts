@@ -75,14 +75,19 @@ export function applyRolloutUpdate(
   return clone(rollout);
 }
 
-/** Applies a checked {@link AttemptUpdate} to attempt `attemptId` (or `'latest'`) of rollout `rolloutId`. */
+/**
+ * Applies a checked {@link AttemptUpdate} to attempt `attemptId` (or `'latest'`) of rollout
+ * `rolloutId`. A status change of an attempt that is no longer the latest is recorded on it, but
+ * never moves the rollout: `supersededBy` then names the latest attempt, so that the caller can say
+ * so (409).
+ */
 export function applyAttemptUpdate(
   editor: DraftEditor,
   draft: Draft,
   rolloutId: string,
   attemptId: string,
   update: AttemptUpdate,
-): Attempt {
+): { attempt: Attempt; supersededBy: string | null } {
   const entry = editor.edit(draft, rolloutId);
   const index = attemptId === 'latest' ? entry.attempts.length - 1 : entry.attempts.findIndex((item) => item.attempt_id === attemptId);
   if (index < 0) throw new NotFoundError(`Attempt ${attemptId} of rollout ${rolloutId} not found`);
@@ -92,10 +97,13 @@ export function applyAttemptUpdate(
   if (update.metadata !== undefined) attempt.metadata = update.metadata;
   editor.putAttempt(draft, entry, attempt);
   const workerChanged = update.workerId !== undefined && update.workerId !== null;
+  const latest = entry.attempts.length - 1;
+  let supersededBy: string | null = null;
   if (update.status !== undefined && update.status !== attempt.status) {
     editor.setAttemptStatus(draft, entry, index, update.status, nowSeconds());
+    if (index !== latest) supersededBy = entry.attempts[latest].attempt_id;
   } else if (workerChanged) {
     editor.syncWorker(draft, entry.attempts[index], nowSeconds());
   }
-  return clone(entry.attempts[index]);
+  return { attempt: clone(entry.attempts[index]), supersededBy };
 }

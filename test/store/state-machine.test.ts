@@ -137,7 +137,9 @@ describe('rollout state machine', () => {
     const first = await running({ max_attempts: 3, retry_condition: ['unresponsive'] });
     await store.updateAttempt(first.rollout_id, first.attempt.attempt_id, { status: 'unresponsive' });
     const [second] = await store.dequeueRollouts();
-    await store.updateAttempt(first.rollout_id, first.attempt.attempt_id, { status: 'failed' });
+    // Issue 10 §4: the late report is recorded on the old attempt but answered with a ConflictError (409).
+    await assert.rejects(store.updateAttempt(first.rollout_id, first.attempt.attempt_id, { status: 'failed' }), { name: 'ConflictError' });
+    assert.equal((await store.queryAttempts(first.rollout_id)).items[0].status, 'failed');
     assert.equal(await status(first.rollout_id), 'preparing');
     assert.equal((await store.getLatestAttempt(first.rollout_id))!.attempt_id, second.attempt.attempt_id);
   });
