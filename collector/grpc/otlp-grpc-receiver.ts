@@ -23,7 +23,8 @@ export interface OtlpGrpcReceiverOptions {
    */
   budget: ByteBudget;
   /**
-   * Whether a call's `authorization` metadata is acceptable; a call it refuses is `UNAUTHENTICATED`.
+   * Whether a call's `authorization` metadata is acceptable; a call it refuses is `UNAUTHENTICATED`,
+   * answered from the metadata alone, before any of its message is read.
    * @default every call is accepted
    */
   isAuthorized?: (authorization: string | undefined) => boolean;
