@@ -178,6 +178,8 @@ export class Collector {
       maxQueuedSpans: options.maxQueuedSpans,
       // Spans of an attempt are its heartbeat (and the first moves it to running).
       onCommitted: (rows) => store?.recordSpanActivity(rows.attempts),
+      // Spans of the store's attempts that carry no sequence id get the attempt's next one.
+      beforeWrite: (rows) => store?.assignSpanSequenceIds(rows),
     });
     store = await DuckDBLightningStore.open(database, {
       spanSink: sink,

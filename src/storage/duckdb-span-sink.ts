@@ -29,6 +29,11 @@ export interface DuckDBSpanSinkOptions {
   maxGroupSpans?: number;
   /** Called after each commit with the spans it made durable (e.g. for attempt heartbeats). */
   onCommitted?: (rows: SpanRows) => void;
+  /**
+   * Called with each write's rows once they are taken, before they are queued: the store gives
+   * spans of its attempts that carry no sequence id their next one here (`assignSequenceIds`).
+   */
+  beforeWrite?: (rows: SpanRows) => void;
 }
 
 /** Options of {@link DuckDBSpanSink.write}. */
@@ -65,8 +70,10 @@ export class DuckDBSpanSink implements SpanSink {
   #queuedSpans = 0;
   #closed = false;
   readonly #release: () => void;
+  readonly #beforeWrite: ((rows: SpanRows) => void) | undefined;
 
   private constructor(lanes: [Lane, Lane], options: DuckDBSpanSinkOptions, release: () => void) {
+    this.#beforeWrite = options.beforeWrite;
     this.#maxQueuedSpans = options.maxQueuedSpans ?? 262_144;
     this.#retryAfterMillis = options.retryAfterMillis ?? 1000;
     const onCommitted = options.onCommitted;
@@ -131,6 +138,7 @@ export class DuckDBSpanSink implements SpanSink {
     if (this.#queuedSpans > 0 && this.#queuedSpans + rows.spanCount > this.#maxQueuedSpans) {
       return Promise.resolve({ kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis, reason: 'queue-full' });
     }
+    this.#beforeWrite?.(rows);
     this.#queuedSpans += rows.spanCount;
     return this.#committer.submitWithDeadline(rows, { deadline: options.deadline }).then(
       (outcome): SinkWriteResult => {

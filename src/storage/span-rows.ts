@@ -20,6 +20,19 @@ export interface SpanRows {
    * sequence id among them: what the store needs (heartbeats) without scanning the rows.
    */
   attempts: SpanAttemptActivity[];
+  /**
+   * The spans that name a rollout and an attempt but carry no `agentlightning.span_sequence_id`:
+   * {@link assignSequenceIds} gives each the attempt's next id before they are written.
+   */
+  unsequenced?: UnsequencedSpan[];
+}
+
+/** A span of {@link SpanRows} waiting for a sequence id: its row, and its LLM-call row if it has one. */
+export interface UnsequencedSpan {
+  rolloutId: string;
+  attemptId: string;
+  spanRow: number;
+  llmCallRow: number | null;
 }
 
 /** Spans of one attempt within a {@link SpanRows}. */
@@ -57,7 +70,15 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
   const llmCalls = new RowPacker(LLM_CALL_COLUMN_KINDS);
   const resourceJson = new Map<Attributes, string>();
   const attempts = new Map<string, SpanAttemptActivity>();
+  const unsequenced: UnsequencedSpan[] = [];
+  let spanRow = 0;
+  let llmCallRow = 0;
   for (const { span, mapping } of mapped) {
+    if (mapping.sequenceId === null && mapping.rolloutId !== null && mapping.attemptId !== null) {
+      unsequenced.push({ rolloutId: mapping.rolloutId, attemptId: mapping.attemptId, spanRow, llmCallRow: mapping.llmCall ? llmCallRow : null });
+    }
+    spanRow++;
+    if (mapping.llmCall) llmCallRow++;
     let resource = resourceJson.get(span.resource);
     if (resource === undefined) {
       resource = attributesToJson(span.resource);
@@ -151,7 +172,41 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
     rewards: rewards.finish(),
     llmCalls: llmCalls.finish(),
     attempts: [...attempts.values()],
+    unsequenced,
   };
+}
+
+// Where a row's sequence id is in the packed rows: the index of its column among the row's bigints
+// and among all its values (see RowPacker).
+const SPAN_SEQUENCE_COLUMN = 17;
+const SPAN_SEQUENCE_BIGINT = SPAN_COLUMN_KINDS.slice(0, SPAN_SEQUENCE_COLUMN).filter((kind) => kind === 'B').length;
+const SPAN_BIGINTS = SPAN_COLUMN_KINDS.filter((kind) => kind === 'B').length;
+const LLM_CALL_SEQUENCE_BIGINT = 0;
+const LLM_CALL_SEQUENCE_COLUMN = 4;
+const LLM_CALL_BIGINTS = LLM_CALL_COLUMN_KINDS.filter((kind) => kind === 'B').length;
+
+/**
+ * Gives each span of `rows` that names an attempt but carries no sequence id the id `next` issues
+ * for its attempt (none when `next` answers null: the span keeps NULL), in its `spans` and
+ * `span_llm_calls` rows and in the attempt's {@link SpanAttemptActivity.maxSequenceId}. Agent
+ * Lightning's runners send such spans, and everything that orders an attempt's spans uses the id.
+ */
+export function assignSequenceIds(rows: SpanRows, next: (rolloutId: string, attemptId: string) => number | null): void {
+  if (!rows.unsequenced || rows.unsequenced.length === 0) return;
+  const activities = new Map(rows.attempts.map((activity) => [`${activity.rolloutId}\u0000${activity.attemptId}`, activity]));
+  for (const { rolloutId, attemptId, spanRow, llmCallRow } of rows.unsequenced) {
+    const id = next(rolloutId, attemptId);
+    if (id === null) continue;
+    rows.spans.bigints[spanRow * SPAN_BIGINTS + SPAN_SEQUENCE_BIGINT] = BigInt(id);
+    rows.spans.nulls[spanRow * SPAN_COLUMN_KINDS.length + SPAN_SEQUENCE_COLUMN] = 0;
+    if (llmCallRow !== null) {
+      rows.llmCalls.bigints[llmCallRow * LLM_CALL_BIGINTS + LLM_CALL_SEQUENCE_BIGINT] = BigInt(id);
+      rows.llmCalls.nulls[llmCallRow * LLM_CALL_COLUMN_KINDS.length + LLM_CALL_SEQUENCE_COLUMN] = 0;
+    }
+    const activity = activities.get(`${rolloutId}\u0000${attemptId}`);
+    if (activity && (activity.maxSequenceId === null || id > activity.maxSequenceId)) activity.maxSequenceId = id;
+  }
+  rows.unsequenced = [];
 }
 
 function addRow(packer: RowPacker, values: readonly (string | bigint | number | boolean | null)[]): void {

@@ -66,9 +66,26 @@ export class DraftEditor {
     return worker;
   }
 
+  /**
+   * Sequence ids issued to spans outside a group (see {@link issueSequenceId}), by rollout: they
+   * reach the tables with the spans' activity, and are never issued again meanwhile.
+   */
+  readonly #issuedSequenceIds = new Map<string, number>();
+
   /** The last span sequence id of a rollout as the operation being built sees it. */
   lastSequenceId(draft: Draft, rolloutId: string): number {
-    return draft.sequences.get(rolloutId) ?? this.overlay.sequences.get(rolloutId) ?? this.#mirror.sequences.get(rolloutId) ?? 0;
+    const recorded = draft.sequences.get(rolloutId) ?? this.overlay.sequences.get(rolloutId) ?? this.#mirror.sequences.get(rolloutId) ?? 0;
+    return Math.max(recorded, this.#issuedSequenceIds.get(rolloutId) ?? 0);
+  }
+
+  /**
+   * Issues the next span sequence id of a rollout at once, outside any group (for spans on their
+   * way to the sink, whose committed activity then records it).
+   */
+  issueSequenceId(rolloutId: string): number {
+    const next = this.lastSequenceId(emptyDraft(), rolloutId) + 1;
+    this.#issuedSequenceIds.set(rolloutId, next);
+    return next;
   }
 
   /** The latest version of a resources id as the operation being built sees it. */

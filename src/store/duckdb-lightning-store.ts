@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ConflictError, NotFoundError } from '../errors/index.ts';
-import { DuckDBSpanSink, toSpanRows } from '../storage/index.ts';
-import type { Database, SpanAttemptActivity, SpanSink } from '../storage/index.ts';
+import { DuckDBSpanSink, assignSequenceIds, toSpanRows } from '../storage/index.ts';
+import type { Database, SpanAttemptActivity, SpanRows, SpanSink } from '../storage/index.ts';
 import { DraftCommitter } from './draft-committer.ts';
 import { DraftEditor } from './draft-editor.ts';
 import { DraftWriter } from './draft-writer.ts';
@@ -142,7 +142,10 @@ export class DuckDBLightningStore implements LightningStore {
     const ownsSink = options.spanSink === undefined;
     const spanSink =
       options.spanSink ??
-      (await DuckDBSpanSink.open(database, { onCommitted: (rows) => store?.recordSpanActivity(rows.attempts) }));
+      (await DuckDBSpanSink.open(database, {
+        onCommitted: (rows) => store?.recordSpanActivity(rows.attempts),
+        beforeWrite: (rows) => store?.assignSpanSequenceIds(rows),
+      }));
     store = new DuckDBLightningStore(database, writer, reader, draftWriter, journal, spanSink, ownsSink, settings);
     await loadMirror(reader, store.#mirror);
     return store;
@@ -359,6 +362,19 @@ export class DuckDBLightningStore implements LightningStore {
    */
   recordSpanActivity(activities: readonly SpanAttemptActivity[]): void {
     this.#spanActivity.record(activities);
+  }
+
+  /**
+   * Gives each span of `rows` that names one of the store's attempts but carries no sequence id the
+   * next sequence id of its rollout, as Agent Lightning's OTLP receiver does (from the sink's
+   * `beforeWrite`, before the rows are queued). Spans of unknown rollouts keep none.
+   */
+  assignSpanSequenceIds(rows: SpanRows): void {
+    assignSequenceIds(rows, (rolloutId, attemptId) => {
+      const entry = this.#mirror.rollouts.get(rolloutId);
+      if (!entry || !entry.attempts.some((attempt) => attempt.attempt_id === attemptId)) return null;
+      return this.#editor.issueSequenceId(rolloutId);
+    });
   }
 
   /** Resolves when the span activity recorded so far is applied. */

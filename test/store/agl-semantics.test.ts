@@ -125,3 +125,46 @@ describe('Agent Lightning store semantics', () => {
     ]);
   });
 });
+
+describe('OTLP spans without agentlightning.span_sequence_id', () => {
+  it('get their attempt\'s next sequence ids (spans and llm_calls), and /spans/next continues after them', async () => {
+    const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
+    const { SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+    const { resourceFromAttributes } = await import('@opentelemetry/resources');
+    const started = await startRollout();
+    const ids = { 'agentlightning.rollout_id': started.rollout_id, 'agentlightning.attempt_id': started.attempt.attempt_id };
+    // One id from the store first: the spans' ids follow it.
+    const first = await call('POST', '/v1/agl/spans/next', { rollout_id: started.rollout_id, attempt_id: started.attempt.attempt_id });
+    assert.deepEqual(first.body, { sequence_id: 1 });
+    const provider = new NodeTracerProvider({
+      resource: resourceFromAttributes(ids),
+      spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collector.url}/v1/traces` }))],
+    });
+    const tracer = provider.getTracer('seq');
+    for (const name of ['a', 'b']) tracer.startSpan(name).end();
+    tracer.startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' } }).end();
+    await provider.forceFlush();
+    await provider.shutdown();
+    // A span of a rollout the store does not know keeps none.
+    const stranger = new NodeTracerProvider({
+      resource: resourceFromAttributes({ 'agentlightning.rollout_id': 'ro-unknown', 'agentlightning.attempt_id': 'at-unknown' }),
+      spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collector.url}/v1/traces` }))],
+    });
+    stranger.getTracer('seq').startSpan('x').end();
+    await stranger.shutdown();
+
+    const spans = (await call('GET', `/v1/agl/spans?rollout_id=${started.rollout_id}&attempt_id=${started.attempt.attempt_id}`)).body as {
+      items: { name: string; sequence_id: number }[];
+    };
+    assert.deepEqual(spans.items.map((span) => span.sequence_id).sort(), [2, 3, 4]);
+    const sql = await call('POST', '/v1/agl/sql', {
+      query: `SELECT (SELECT sequence_id FROM llm_calls WHERE rollout_id = '${started.rollout_id}'), (SELECT sequence_id FROM spans WHERE rollout_id = 'ro-unknown')`,
+    });
+    const [[llmSequence, strangerSequence]] = (sql.body as { rows: unknown[][] }).rows;
+    assert.ok(llmSequence !== null && [2, 3, 4].includes(Number(llmSequence)), String(llmSequence));
+    assert.equal(strangerSequence, null);
+    const next = await call('POST', '/v1/agl/spans/next', { rollout_id: started.rollout_id, attempt_id: started.attempt.attempt_id });
+    assert.deepEqual(next.body, { sequence_id: 5 });
+  });
+});
