@@ -106,7 +106,7 @@ export class StoreClient {
   }
 
   enqueueRollouts(rollouts: readonly NewRollout[], options?: CallOptions): Promise<Rollout[]> {
-    return this.#call('POST', '/v1/agl/queues/rollouts/enqueue', { rollouts: rollouts.map(newRolloutBody) }, options);
+    return this.#call('POST', '/v1/agl/queues/rollouts/enqueue', { rollouts: rollouts.map(newRolloutBody) }, options, false);
   }
 
   async enqueueRollout(rollout: NewRollout, options?: CallOptions): Promise<Rollout> {
@@ -114,15 +114,15 @@ export class StoreClient {
   }
 
   dequeueRollouts(request: DequeueOptions = {}, options?: CallOptions): Promise<AttemptedRollout[]> {
-    return this.#call('POST', '/v1/agl/queues/rollouts/dequeue', { limit: request.limit ?? 1, worker_id: request.workerId ?? null }, options);
+    return this.#call('POST', '/v1/agl/queues/rollouts/dequeue', { limit: request.limit ?? 1, worker_id: request.workerId ?? null }, options, false);
   }
 
   startRollout(request: StartRolloutOptions, options?: CallOptions): Promise<AttemptedRollout> {
-    return this.#call('POST', '/v1/agl/rollouts', { ...newRolloutBody(request), worker_id: request.workerId ?? null }, options);
+    return this.#call('POST', '/v1/agl/rollouts', { ...newRolloutBody(request), worker_id: request.workerId ?? null }, options, false);
   }
 
   startAttempt(rolloutId: string, request: { workerId?: string | null } = {}, options?: CallOptions): Promise<AttemptedRollout> {
-    return this.#call('POST', `/v1/agl/rollouts/${encodeURIComponent(rolloutId)}/attempts`, { worker_id: request.workerId ?? null }, options);
+    return this.#call('POST', `/v1/agl/rollouts/${encodeURIComponent(rolloutId)}/attempts`, { worker_id: request.workerId ?? null }, options, false);
   }
 
   /** The rollout, or `null` when unknown. */
@@ -205,11 +205,11 @@ export class StoreClient {
   }
 
   addResources(resources: NamedResources, options?: CallOptions): Promise<ResourcesUpdate> {
-    return this.#call('POST', '/v1/agl/resources', resources, options);
+    return this.#call('POST', '/v1/agl/resources', resources, options, false);
   }
 
   updateResources(resourcesId: string, resources: NamedResources, options?: CallOptions): Promise<ResourcesUpdate> {
-    return this.#call('POST', `/v1/agl/resources/${encodeURIComponent(resourcesId)}`, resources, options);
+    return this.#call('POST', `/v1/agl/resources/${encodeURIComponent(resourcesId)}`, resources, options, false);
   }
 
   getLatestResources(options?: CallOptions): Promise<ResourcesUpdate | null> {
@@ -282,7 +282,13 @@ export class StoreClient {
     return this.#call('GET', '/v1/agl/statistics', undefined, options);
   }
 
-  async #call<T>(method: string, path: string, body: unknown, options: CallOptions = {}): Promise<T> {
+  /**
+   * One call, retried after a network error or a 5xx answer. A call that is not idempotent (each
+   * one changes the store: enqueue, dequeue, start, add resources) is retried only when the server
+   * certainly did not act on it — the connection was refused, or it answered 503 — since a retry
+   * after a lost answer would, say, dequeue a second rollout and orphan the first attempt.
+   */
+  async #call<T>(method: string, path: string, body: unknown, options: CallOptions = {}, idempotent = true): Promise<T> {
     const deadline = Date.now() + (options.timeoutMillis ?? this.#timeoutMillis);
     const { signal } = options;
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -297,10 +303,13 @@ export class StoreClient {
         if (answer.status >= 200 && answer.status < 300) return payload as T;
         if (answer.status < 500) throw errorFor(answer.status, payload, `${method} ${path}`);
         failure = new StoreHttpError(answer.status, `${method} ${path} answered ${answer.status}: ${detailText(payload)}`);
+        if (!idempotent && answer.status !== 503) throw failure;
       } catch (error) {
         if (error instanceof AglError && error.status < 500) throw error;
+        if (error === failure) throw error;
         if (signal?.aborted) throw signal.reason ?? error;
         if (error instanceof DOMException && error.name === 'TimeoutError') throw error;
+        if (!idempotent && !isConnectionRefused(error)) throw error;
         failure = error;
       }
       if (attempt >= this.#maxRetries) throw failure;
@@ -309,6 +318,14 @@ export class StoreClient {
       if (Date.now() >= deadline) throw timeoutError();
     }
   }
+}
+
+/** Whether the request never reached the server (the connection was refused). */
+function isConnectionRefused(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
+  }
+  return false;
 }
 
 /** One exchange through a caller's `fetch`, with the same deadline and signal handling. */

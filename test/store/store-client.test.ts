@@ -34,13 +34,27 @@ describe('StoreClient', () => {
     const server = await scripted([
       { status: 503, body: { detail: 'busy' } },
       { status: 500, body: { detail: 'oops' } },
-      { status: 200, body: [] },
+      { status: 200, body: { items: [], limit: -1, offset: 0, total: 0 } },
     ]);
     const client = new StoreClient({ baseUrl: server.url, token: 'tok', retryDelayMillis: 5 });
-    assert.deepEqual(await client.dequeueRollouts({ limit: 3, workerId: 'w-1' }), []);
+    assert.deepEqual((await client.queryRollouts({ limit: 3 })).items, []);
     assert.equal(server.requests.length, 3);
-    assert.deepEqual(JSON.parse(server.requests[0].body), { limit: 3, worker_id: 'w-1' });
     assert.equal(server.requests[2].auth, 'Bearer tok');
+  });
+
+  it('retries a non-idempotent call (dequeue) after a 503 only, never after another 5xx', async () => {
+    // Issue 10 §4 changed this: dequeue was retried after a 500 too, when the server may have acted.
+    const busy = await scripted([
+      { status: 503, body: { detail: 'busy' } },
+      { status: 200, body: [] },
+    ]);
+    const client = new StoreClient({ baseUrl: busy.url, retryDelayMillis: 5 });
+    assert.deepEqual(await client.dequeueRollouts({ limit: 3, workerId: 'w-1' }), []);
+    assert.equal(busy.requests.length, 2);
+    assert.deepEqual(JSON.parse(busy.requests[0].body), { limit: 3, worker_id: 'w-1' });
+    const failing = await scripted([{ status: 500, body: { detail: 'oops' } }]);
+    await assert.rejects(new StoreClient({ baseUrl: failing.url, retryDelayMillis: 1 }).dequeueRollouts(), StoreHttpError);
+    assert.equal(failing.requests.length, 1);
   });
 
   it('gives up after maxRetries with the last 5xx', async () => {
