@@ -6,8 +6,15 @@
  *   npm run bench:ingest -- --quick   131,072 spans
  *
  * The collector runs as its own process (`agl serve`); its peak RSS is read from /proc (VmHWM).
+ *
+ * Then an overload phase: a fresh `agl serve` is sent requests open-loop (on a fixed schedule, not
+ * waiting for answers) at `--overload` (default 5) times the end-to-end rate just measured, for
+ * `--overload-seconds`; it prints the share answered 503, the p50/p99 time to each answer, the
+ * collector's peak RSS and the slowest health check, and checks that exactly the spans of the
+ * requests answered 200 are stored.
  */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
@@ -27,8 +34,12 @@ const { values } = parseArgs({
     spans: { type: 'string' },
     senders: { type: 'string', default: '8' },
     'batch-size': { type: 'string', default: '512' },
+    overload: { type: 'string', default: '5' },
+    'overload-seconds': { type: 'string' },
   },
 });
+const overloadFactor = Number(values.overload);
+const overloadSeconds = Number(values['overload-seconds'] ?? (values.quick ? 6 : 15));
 const batchSize = Number(values['batch-size']);
 const totalSpans = Number(values.spans ?? (values.quick ? 131_072 : 1_048_576));
 const senders = Number(values.senders);
@@ -78,33 +89,63 @@ console.log(`${(bytes / 1024 / 1024).toFixed(0)} MiB of request bodies; ${sender
 
 // 3. End to end: `agl serve` in its own process, senders over HTTP keep-alive.
 const agl = fileURLToPath(new URL('../bin/agl.js', import.meta.url));
-const server = spawn(process.execPath, [agl, 'serve', '--db', join(dir, 'e2e.duckdb'), '--port', '0', '--log-level', 'warn'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise<string>((resolve, reject) => {
-  server.once('exit', (code) => reject(new Error(`agl serve exited with ${code}`)));
-  createInterface({ input: server.stdout! }).on('line', (line) => {
-    const match = /listening on (\S+)/.exec(line);
-    if (match) resolve(match[1]);
+
+/** Starts `agl serve` on a free port; resolves with the process and its URL. */
+async function startCollector(dbFile: string): Promise<{ server: ChildProcess; url: string }> {
+  const server = spawn(process.execPath, [agl, 'serve', '--db', join(dir, dbFile), '--port', '0', '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-});
-const target = new URL('/v1/traces', url);
+  const url = await new Promise<string>((resolve, reject) => {
+    server.once('exit', (code) => reject(new Error(`agl serve exited with ${code}`)));
+    createInterface({ input: server.stdout! }).on('line', (line) => {
+      const match = /listening on (\S+)/.exec(line);
+      if (match) resolve(match[1]);
+    });
+  });
+  return { server, url };
+}
+
+async function stopCollector(server: ChildProcess): Promise<void> {
+  server.removeAllListeners('exit');
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+}
+
+async function storedSpans(url: string): Promise<number> {
+  const response = await fetch(new URL('/v1/agl/sql', url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'SELECT count(*) FROM spans' }),
+  });
+  return ((await response.json()) as { rows: number[][] }).rows[0][0];
+}
+
+function procStatusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+const { server, url } = await startCollector('e2e.duckdb');
 const agent = new Agent({ keepAlive: true, maxSockets: senders });
 let retries = 0;
 
-function post(body: Uint8Array): Promise<{ status: number; retryAfter: number }> {
+function post(body: Uint8Array, target = new URL('/v1/traces', url), through = agent): Promise<{ status: number; retryAfter: number; hasRetryAfter: boolean }> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       target,
       {
         method: 'POST',
-        agent,
+        agent: through,
         headers: { 'content-type': 'application/x-protobuf', 'content-length': body.byteLength },
       },
       (response) => {
         response.resume();
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, retryAfter: Number(response.headers['retry-after'] ?? 1) }),
+          resolve({
+            status: response.statusCode ?? 0,
+            retryAfter: Number(response.headers['retry-after'] ?? 1),
+            hasRetryAfter: /^[1-9]\d*$/.test(response.headers['retry-after'] ?? ''),
+          }),
         );
       },
     );
@@ -130,15 +171,9 @@ await Promise.all(
   }),
 );
 const e2eRate = (requests * batchSize) / ((performance.now() - started) / 1000);
-const peakRssMiB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) / 1024;
-const countResponse = await fetch(new URL('/v1/agl/sql', url), {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ query: 'SELECT count(*) FROM spans' }),
-});
-const stored = ((await countResponse.json()) as { rows: number[][] }).rows[0][0];
-server.kill('SIGTERM');
-await new Promise((resolve) => server.once('exit', resolve));
+const peakRssMiB = procStatusKiB(server.pid!, 'VmHWM') / 1024;
+const stored = await storedSpans(url);
+await stopCollector(server);
 agent.destroy();
 if (stored !== requests * batchSize) throw new Error(`e2e: ${stored} spans stored, ${requests * batchSize} acknowledged`);
 
@@ -147,3 +182,99 @@ printResult('ingest_decode_map', decodeRate, 'spans/s', 1, 'itself (one core, no
 printResult('ingest_ceiling', ceilingRate, 'spans/s', ceilingRate / decodeRate, `decode+map only ${Math.round(decodeRate)} spans/s`);
 printResult('ingest_e2e', e2eRate, 'spans/s', e2eRate / ceilingRate, `in-process ceiling ${Math.round(ceilingRate)} spans/s`);
 printResult('ingest_collector_peak_rss', peakRssMiB, 'MiB', peakRssMiB / 1024, 'the 1024 MiB budget');
+
+// 4. Overload: open-loop requests at `overloadFactor` × the end-to-end rate just measured, to a
+//    fresh collector. Every request is sent once (no retry) and waited for however long it takes.
+if (overloadFactor > 0 && overloadSeconds > 0) {
+  const collector = await startCollector('overload.duckdb');
+  const overloadAgent = new Agent({ keepAlive: true, maxSockets: 2048 });
+  const healthAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const target = new URL('/v1/traces', collector.url);
+  const offeredRate = e2eRate * overloadFactor;
+  const intervalMillis = (batchSize / offeredRate) * 1000;
+  const total = Math.floor((overloadSeconds * 1000) / intervalMillis);
+  console.log(
+    `Overload: ${total} requests of ${batchSize} spans in ${overloadSeconds} s, one every ${intervalMillis.toFixed(2)} ms ` +
+      `(${overloadFactor}× ${Math.round(e2eRate)} spans/s), open loop`,
+  );
+  const acknowledged: number[] = [];
+  const refused: number[] = [];
+  let failed = 0;
+  let refusedWithoutRetryAfter = 0;
+  let peakRssKiB = 0;
+  let slowestHealthMillis = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRssKiB = Math.max(peakRssKiB, procStatusKiB(collector.server.pid!, 'VmRSS'));
+      const asked = performance.now();
+      await new Promise<void>((resolve) => {
+        request(new URL('/v1/agl/health', collector.url), { agent: healthAgent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve());
+        })
+          .on('error', () => resolve())
+          .end();
+      });
+      slowestHealthMillis = Math.max(slowestHealthMillis, performance.now() - asked);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const answers: Promise<void>[] = [];
+  const overloadStarted = performance.now();
+  for (let index = 0; index < total; index++) {
+    const due = overloadStarted + index * intervalMillis;
+    const ahead = due - performance.now();
+    if (ahead > 1) await new Promise((resolve) => setTimeout(resolve, ahead));
+    const sentAt = performance.now();
+    answers.push(
+      post(payloads[index % payloads.length], target, overloadAgent).then(
+        ({ status, hasRetryAfter }) => {
+          const millis = performance.now() - sentAt;
+          if (status === 200) acknowledged.push(millis);
+          else if (status === 503) refused.push(millis);
+          else failed++;
+          if (status === 503 && !hasRetryAfter) refusedWithoutRetryAfter++;
+        },
+        () => {
+          failed++;
+        },
+      ),
+    );
+  }
+  const sendingSeconds = (performance.now() - overloadStarted) / 1000;
+  await Promise.all(answers);
+  sampling = false;
+  await sampler;
+  peakRssKiB = Math.max(peakRssKiB, procStatusKiB(collector.server.pid!, 'VmHWM'));
+  const overloadStored = await storedSpans(collector.url);
+  await stopCollector(collector.server);
+  overloadAgent.destroy();
+  healthAgent.destroy();
+
+  const percentile = (millis: number[], p: number) => {
+    if (millis.length === 0) return Number.NaN;
+    const sorted = [...millis].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  };
+  const sentRate = (total * batchSize) / sendingSeconds;
+  const acceptedRate = (acknowledged.length * batchSize) / ((performance.now() - overloadStarted) / 1000);
+  const share = refused.length / total;
+  console.log(
+    `Overload answers: ${acknowledged.length} × 200, ${refused.length} × 503, ${failed} other or failed; ` +
+      `${overloadStored} spans stored for ${acknowledged.length * batchSize} acknowledged`,
+  );
+  if (overloadStored !== acknowledged.length * batchSize || failed > 0 || refusedWithoutRetryAfter > 0) {
+    throw new Error(`overload: ${overloadStored} spans stored, ${acknowledged.length * batchSize} acknowledged, ${failed} failed`);
+  }
+  const bound = 2000;
+  printResult('ingest_overload_offered', sentRate, 'spans/s', sentRate / e2eRate, `sustainable e2e ${Math.round(e2eRate)} spans/s`);
+  printResult('ingest_overload_accepted', acceptedRate, 'spans/s', acceptedRate / e2eRate, `sustainable e2e ${Math.round(e2eRate)} spans/s`);
+  printResult('ingest_overload_503_share', share * 100, '%', share / Math.max(1e-9, 1 - e2eRate / sentRate), `the least share to shed ${((1 - e2eRate / sentRate) * 100).toFixed(0)} %`);
+  printResult('ingest_overload_ack_p50', percentile(acknowledged, 50), 'ms', percentile(acknowledged, 50) / bound, `the ${bound} ms commit-wait bound`);
+  printResult('ingest_overload_ack_p99', percentile(acknowledged, 99), 'ms', percentile(acknowledged, 99) / bound, `the ${bound} ms commit-wait bound`);
+  printResult('ingest_overload_503_p50', percentile(refused, 50), 'ms', percentile(refused, 50) / bound, `the ${bound} ms commit-wait bound`);
+  printResult('ingest_overload_503_p99', percentile(refused, 99), 'ms', percentile(refused, 99) / bound, `the ${bound} ms commit-wait bound`);
+  printResult('ingest_overload_peak_rss', peakRssKiB / 1024, 'MiB', peakRssKiB / 1024 / 1024, 'the 1024 MiB budget');
+  printResult('ingest_overload_health_max', slowestHealthMillis, 'ms', slowestHealthMillis / 100, 'the 100 ms bound');
+}

@@ -67,6 +67,14 @@ export interface CollectorOptions {
    * @default 262144
    */
   maxQueuedSpans?: number;
+  /**
+   * The longest an OTLP request (HTTP or gRPC) may wait for its commit: a request the measured
+   * throughput says would wait longer gets 503 (gRPC: UNAVAILABLE) with `Retry-After` at once, and
+   * one still queued when the time is up gets it then; nothing of either is stored. See
+   * `TraceIngestorOptions.maxCommitWaitMillis`.
+   * @default 2000
+   */
+  maxCommitWaitMillis?: number;
   /** Where log lines go. @default a stderr logger at `info` */
   logger?: Logger;
   /**
@@ -166,6 +174,9 @@ export class Collector {
     // Origin, Host (DNS rebinding) and Content-Type checks shared by every route; throws on bad origins.
     const guard = requestGuard({ host, corsOrigins: options.corsOrigins });
     const maxBodyBytes = options.maxBodyBytes ?? 20 * 1024 * 1024;
+    if (options.maxCommitWaitMillis !== undefined && !(options.maxCommitWaitMillis > 0 && Number.isFinite(options.maxCommitWaitMillis))) {
+      throw new RangeError(`Expected \`maxCommitWaitMillis\` to be a number > 0, got \`${options.maxCommitWaitMillis}\``);
+    }
     // One budget for the OTLP bodies in flight, whichever receiver (HTTP, gRPC) holds them.
     const inFlight = new ByteBudget(options.maxInFlightBytes ?? 256 * 1024 * 1024);
     // Built before the database opens, so that a bad URL or option fails fast.
@@ -187,6 +198,7 @@ export class Collector {
     });
     const ingestor = new TraceIngestor({
       sink,
+      maxCommitWaitMillis: options.maxCommitWaitMillis,
       onStorageError: (error) => logger.error('Storing spans failed', error),
     });
 

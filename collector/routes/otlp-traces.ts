@@ -48,11 +48,21 @@ export function otlpTracesHandler(options: OtlpTracesOptions): RouteHandler {
       );
       return sendStatus(response, 'json', error);
     }
+    const receivedAt = Date.now();
+    // Refused before the body is read when the collector is already behind: the body is then
+    // discarded as it arrives (the connection stays usable) instead of being held and decoded.
+    const declared = Number(request.headers['content-length']);
+    const identity = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase() === 'identity';
+    const early = options.ingestor.admit(identity && Number.isFinite(declared) ? declared : 0, { receivedAt });
+    if (early) {
+      request.resume();
+      return sendStatus(response, encoding, new RetryableError(503, early.message, early.retryAfterMillis));
+    }
     let reservedBytes = 0;
     try {
       let body, raw;
       ({ body, raw, reservedBytes } = await readRequestBodyWithin(request, { maxBytes: options.maxBodyBytes, budget }));
-      const result = await options.ingestor.ingest(body, encoding);
+      const result = await options.ingestor.ingest(body, encoding, { receivedAt });
       if (result.kind === 'retryable') {
         return sendStatus(response, encoding, new RetryableError(503, result.message, result.retryAfterMillis));
       }

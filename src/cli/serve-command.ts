@@ -18,6 +18,8 @@ Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-on
   --host ADDR       the interface to bind (default 127.0.0.1)
   --token T         require Authorization: Bearer T on OTLP and the API (env AGL_TOKEN)
   --max-body-mib N  the largest OTLP body after decompression (default 20)
+  --max-commit-wait-ms N  the longest an OTLP request may wait for its commit before it is
+                    answered 503 / UNAVAILABLE with nothing stored (default 2000)
   --cors-origin O   a browser origin (scheme://host[:port]) allowed to call the collector besides
                     its own, with CORS headers (repeatable); pages of any other origin are refused
   --log-level L     debug, info, warn, error or silent (default info)
@@ -38,6 +40,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       token: { type: 'string' },
       'max-body-mib': { type: 'string', default: '20' },
+      'max-commit-wait-ms': { type: 'string', default: '2000' },
       'log-level': { type: 'string', default: 'info' },
       forward: { type: 'string' },
       'forward-header': { type: 'string', multiple: true },
@@ -59,6 +62,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!(grpcPort >= 0 && grpcPort <= 65535)) throw new UsageError(`--grpc-port must be 0 to 65535, got \`${grpcPortText}\``);
   const maxBodyMib = Number(values['max-body-mib']);
   if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib must be a positive number, got \`${values['max-body-mib']}\``);
+  const maxCommitWaitMillis = /^\d+$/.test(values['max-commit-wait-ms'] ?? '') ? Number(values['max-commit-wait-ms']) : 0;
+  if (!(maxCommitWaitMillis > 0)) {
+    throw new UsageError(`--max-commit-wait-ms must be a whole number of milliseconds > 0, got \`${values['max-commit-wait-ms']}\``);
+  }
   let logger;
   try {
     logger = createLogger(parseLogLevel(values['log-level'] ?? 'info'));
@@ -93,6 +100,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     host: values.host,
     token: values.token ?? process.env.AGL_TOKEN,
     maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
+    maxCommitWaitMillis,
     logger,
     forwardUrl,
     forwardOptions: { headers: forwardHeaders },

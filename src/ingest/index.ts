@@ -4,4 +4,4 @@ export { TraceIngestor } from './trace-ingestor.ts';
 export type { DecodedRequest, OtlpEncoding } from './decode-request.ts';
 export type { DecoderPoolOptions } from './decoder-pool.ts';
 export type { IngestResult } from './ingest-result.ts';
-export type { TraceIngestorOptions } from './trace-ingestor.ts';
+export type { IngestOptions, TraceIngestorOptions } from './trace-ingestor.ts';

@@ -1,4 +1,5 @@
 import type { SpanSink } from '../storage/index.ts';
+import { CommitWaitEstimator } from './commit-wait-estimator.ts';
 import type { DecodedRequest, OtlpEncoding } from './decode-request.ts';
 import { DecoderPool } from './decoder-pool.ts';
 import type { IngestResult } from './ingest-result.ts';
@@ -17,8 +18,28 @@ export interface TraceIngestorOptions {
    * @default 1000
    */
   retryAfterMillis?: number;
+  /**
+   * The longest a request may wait for its commit, counted from its `receivedAt`. A request the
+   * measured throughput says would wait longer is refused up front (`retryable`), and one still
+   * waiting for its transaction when the time is up is dropped unwritten (`retryable` too): in
+   * both cases nothing of it is stored. A request already handed to a transaction is always
+   * committed and acknowledged, so the answer can come up to one transaction later than this.
+   * Exporters time out after 10 s by default; this leaves room for that transaction and for a
+   * checkpoint that holds it (a second or two).
+   * @default 2000
+   */
+  maxCommitWaitMillis?: number;
   /** Told about storage failures (they are answered as retryable, never thrown). */
   onStorageError?: (error: unknown) => void;
+}
+
+/** Options of {@link TraceIngestor.ingest} and {@link TraceIngestor.admit}. */
+export interface IngestOptions {
+  /**
+   * When the request arrived (`Date.now()` milliseconds): its commit wait is counted from here.
+   * @default now
+   */
+  receivedAt?: number;
 }
 
 /**
@@ -26,31 +47,85 @@ export interface TraceIngestorOptions {
  * transport brought it (HTTP, gRPC), and the benchmark's in-process ceiling.
  *
  * A body that cannot be decoded throws `InvalidRequestError` (the request is bad); everything
- * else is an {@link IngestResult}.
+ * else is an {@link IngestResult}. Overload is answered `retryable` rather than by waiting: see
+ * {@link TraceIngestorOptions.maxCommitWaitMillis}.
  */
 export class TraceIngestor {
   readonly #sink: SpanSink;
   readonly #decoders: DecoderPool;
   readonly #retryAfterMillis: number;
+  readonly #maxCommitWaitMillis: number;
   readonly #onStorageError: ((error: unknown) => void) | undefined;
+  readonly #load = new CommitWaitEstimator();
 
   constructor(options: TraceIngestorOptions) {
+    const maxCommitWaitMillis = options.maxCommitWaitMillis ?? 2000;
+    if (!Number.isFinite(maxCommitWaitMillis) || maxCommitWaitMillis <= 0) {
+      throw new RangeError(`Expected \`maxCommitWaitMillis\` to be a number > 0, got \`${maxCommitWaitMillis}\``);
+    }
     this.#sink = options.sink;
     this.#decoders = new DecoderPool({ threads: options.decoderThreads });
     this.#retryAfterMillis = options.retryAfterMillis ?? 1000;
+    this.#maxCommitWaitMillis = maxCommitWaitMillis;
     this.#onStorageError = options.onStorageError;
   }
 
+  /** Bytes of the request bodies being decoded or waiting for their commit. */
+  get pendingBytes(): number {
+    return this.#load.pendingBytes;
+  }
+
+  /**
+   * Whether a request of about `bytes` (0 when unknown, e.g. before its body is read) would be
+   * taken now: `null` if so, else the `retryable` answer to give it. Lets a receiver refuse
+   * before reading a body; {@link ingest} checks again with the body in hand.
+   */
+  admit(bytes = 0, options: IngestOptions = {}): Extract<IngestResult, { kind: 'retryable' }> | null {
+    const waitedMillis = Math.max(0, Date.now() - (options.receivedAt ?? Date.now()));
+    // Nothing ahead: a request always gets through alone, whatever its size.
+    if (this.#load.pendingBytes === 0) return null;
+    // At light load a request never waits long, whatever the estimate says (see CommitWaitEstimator).
+    if (this.#load.oldestWaitMillis() < this.#maxCommitWaitMillis / 4) return null;
+    // Requests have waited a while and no rate is measured yet: backlogged from the start.
+    const estimate = this.#load.estimateWaitMillis(bytes) ?? Number.POSITIVE_INFINITY;
+    if (waitedMillis + estimate <= this.#maxCommitWaitMillis) return null;
+    const shown = Number.isFinite(estimate) ? `about ${Math.round(estimate)} ms` : 'longer than requests already waiting';
+    return {
+      kind: 'retryable',
+      retryAfterMillis: this.#suggestedDelay(),
+      message:
+        `The collector is overloaded: this request would wait ${shown} for its commit, ` +
+        `more than the ${this.#maxCommitWaitMillis} ms allowed; nothing of it was stored`,
+    };
+  }
+
   /** Decodes and stores one `ExportTraceServiceRequest` body. */
-  async ingest(body: Uint8Array, encoding: OtlpEncoding): Promise<IngestResult> {
-    return this.store(await this.#decoders.decode(body, encoding));
+  async ingest(body: Uint8Array, encoding: OtlpEncoding, options: IngestOptions = {}): Promise<IngestResult> {
+    const receivedAt = options.receivedAt ?? Date.now();
+    const refused = this.admit(body.byteLength, { receivedAt });
+    if (refused) return refused;
+    const handle = this.#load.enter(body.byteLength);
+    let committed = false;
+    try {
+      const decoded = await this.#decoders.decode(body, encoding);
+      const result = await this.#write(decoded, receivedAt + this.#maxCommitWaitMillis);
+      committed = result.kind !== 'retryable';
+      return result;
+    } finally {
+      this.#load.leave(handle, committed);
+    }
   }
 
   /** Stores a request already decoded (see `decodeRequest` / `prepareDecoded`). */
-  async store(decoded: DecodedRequest): Promise<IngestResult> {
+  store(decoded: DecodedRequest): Promise<IngestResult> {
+    return this.#write(decoded, undefined);
+  }
+
+  async #write(decoded: DecodedRequest, deadline: number | undefined): Promise<IngestResult> {
+    if (deadline !== undefined && Date.now() >= deadline) return this.#expired();
     let written;
     try {
-      written = await this.#sink.write(decoded.rows);
+      written = await this.#sink.write(decoded.rows, { deadline });
     } catch (error) {
       this.#onStorageError?.(error);
       return {
@@ -60,6 +135,7 @@ export class TraceIngestor {
       };
     }
     if (written.kind === 'overloaded') {
+      if (written.reason === 'deadline') return this.#expired();
       return {
         kind: 'retryable',
         retryAfterMillis: written.retryAfterMillis,
@@ -75,6 +151,20 @@ export class TraceIngestor {
       };
     }
     return { kind: 'accepted', acceptedSpans: decoded.rows.spanCount };
+  }
+
+  #expired(): IngestResult {
+    return {
+      kind: 'retryable',
+      retryAfterMillis: this.#suggestedDelay(),
+      message: `The collector is overloaded: this request waited more than ${this.#maxCommitWaitMillis} ms for its commit; nothing of it was stored`,
+    };
+  }
+
+  /** Retry-After: about the time the work ahead takes to drain, from 1 s to 30 s. */
+  #suggestedDelay(): number {
+    const drainMillis = this.#load.estimateWaitMillis(0) ?? this.#maxCommitWaitMillis;
+    return Math.min(30_000, Math.max(1000, Math.ceil(drainMillis / 1000) * 1000));
   }
 
   /** Stops the decoder threads. Idempotent. */

@@ -24,7 +24,7 @@ export interface DuckDBSpanSinkOptions {
    * The most spans one transaction takes; writes beyond wait for the next one. Bounds the time
    * from a write being taken (after which it can no longer expire) to its commit, and how long
    * the appends of one group hold the JavaScript thread.
-   * @default 32768
+   * @default 16384
    */
   maxGroupSpans?: number;
   /** Called after each commit with the spans it made durable (e.g. for attempt heartbeats). */
@@ -81,8 +81,12 @@ export class DuckDBSpanSink implements SpanSink {
       lanes,
       begin: (lane) => lane.connection.run('BEGIN TRANSACTION').then(() => undefined),
       write: (lane, group) => appendGroup(lane, group),
+      // Flushing the appenders moves the rows into the transaction; it would wait (holding the
+      // JavaScript thread) for a checkpoint running in the other lane's COMMIT, so it waits for that
+      // commit to finish first.
+      beforeCommit: (lane) => flushLane(lane),
       weigh: (rows) => rows.spanCount,
-      maxGroupWeight: options.maxGroupSpans ?? 32_768,
+      maxGroupWeight: options.maxGroupSpans ?? 16_384,
       commit: (lane) => lane.connection.run('COMMIT').then(() => undefined),
       rollback: (lane) => lane.connection.run('ROLLBACK').then(() => undefined),
       onCommitted: onCommitted && ((group) => {
@@ -98,7 +102,7 @@ export class DuckDBSpanSink implements SpanSink {
     if (!Number.isInteger(maxQueuedSpans) || maxQueuedSpans < 1) {
       throw new RangeError(`Expected \`maxQueuedSpans\` to be an integer ≥ 1, got \`${maxQueuedSpans}\``);
     }
-    const maxGroupSpans = options.maxGroupSpans ?? 32_768;
+    const maxGroupSpans = options.maxGroupSpans ?? 16_384;
     if (!Number.isInteger(maxGroupSpans) || maxGroupSpans < 1) {
       throw new RangeError(`Expected \`maxGroupSpans\` to be an integer ≥ 1, got \`${maxGroupSpans}\``);
     }
@@ -171,7 +175,10 @@ export class DuckDBSpanSink implements SpanSink {
 // large group never holds the thread (health checks, new requests) for long.
 const SPANS_PER_SLICE = 2048;
 
-/** Appends a group inside the lane's open transaction; on failure clears the appenders and throws. */
+/**
+ * Appends a group to the lane's appenders (flushed into the transaction by {@link flushLane}); on
+ * failure clears the appenders and throws.
+ */
 async function appendGroup(lane: Lane, group: readonly SpanRows[]): Promise<void> {
   try {
     const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
@@ -186,13 +193,26 @@ async function appendGroup(lane: Lane, group: readonly SpanRows[]): Promise<void
       appendPackedRows(lane.llmCalls, rows.llmCalls, LLM_CALL_COLUMN_KINDS, null);
       sinceYield += rows.spanCount;
     }
+  } catch (error) {
+    clearLane(lane);
+    throw error;
+  }
+}
+
+/** Flushes the lane's appenders into its open transaction; on failure clears them and throws. */
+function flushLane(lane: Lane): void {
+  try {
     lane.spans.flushSync();
     lane.rewards.flushSync();
     lane.llmCalls.flushSync();
   } catch (error) {
-    lane.spans.clear();
-    lane.rewards.clear();
-    lane.llmCalls.clear();
+    clearLane(lane);
     throw error;
   }
+}
+
+function clearLane(lane: Lane): void {
+  lane.spans.clear();
+  lane.rewards.clear();
+  lane.llmCalls.clear();
 }

@@ -16,6 +16,13 @@ export interface GroupCommitterOptions<W, L> {
    * written; the committer then rolls back and writes each member alone, in its own transaction.
    */
   write(lane: L, group: readonly W[]): void | Promise<void>;
+  /**
+   * Finishes the lane's writes before its commit, called only once the previous transaction (on
+   * another lane) committed: the place for work that would wait on that commit (a DuckDB appender
+   * flush waits for a checkpoint running in another connection's COMMIT, holding the thread).
+   * Throws (or rejects) like {@link write}.
+   */
+  beforeCommit?(lane: L): void | Promise<void>;
   /** Commits the lane's transaction. */
   commit(lane: L): Promise<void>;
   /** Rolls the lane's transaction back (errors are ignored). */
@@ -161,6 +168,13 @@ export class GroupCommitter<W, L = unknown> {
         }
         // The previous transaction must be done before this one commits: commits stay in order.
         if (inFlight) await inFlight;
+        if (written && this.#options.beforeCommit) {
+          try {
+            await this.#options.beforeCommit(lane);
+          } catch {
+            written = false;
+          }
+        }
         inFlight = written ? this.#commit(lane, group) : this.#retryEachAlone(lane, group);
         inFlightLane = laneIndex;
       }
@@ -223,6 +237,7 @@ export class GroupCommitter<W, L = unknown> {
       try {
         await this.#options.begin(lane);
         await this.#options.write(lane, [pending.write]);
+        await this.#options.beforeCommit?.(lane);
         await this.#options.commit(lane);
       } catch (error) {
         await this.#options.rollback(lane).catch(() => undefined);
