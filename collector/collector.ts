@@ -8,7 +8,7 @@ import type { OtlpForwarderOptions } from '../src/forward/index.ts';
 import { TraceIngestor } from '../src/ingest/index.ts';
 import { createLogger } from '../src/logging/index.ts';
 import type { Logger } from '../src/logging/index.ts';
-import { Database, DuckDBSpanSink } from '../src/storage/index.ts';
+import { DEFAULT_SQL_TIMEOUT_MILLIS, Database, DuckDBSpanSink, QueryGate } from '../src/storage/index.ts';
 import { DuckDBLightningStore } from '../src/store/index.ts';
 import { OtlpGrpcReceiver } from './grpc/index.ts';
 import { ByteBudget } from './http/byte-budget.ts';
@@ -94,6 +94,24 @@ export interface CollectorOptions {
    * @default 5000
    */
   forwardCloseTimeoutMillis?: number;
+  /**
+   * User SQL (`POST /v1/agl/sql`, exports) is cancelled after this long, with 408.
+   * @default 30000
+   */
+  sqlTimeoutMillis?: number;
+  /**
+   * A directory whose files user SQL may read (`read_csv`, `read_parquet`, `glob`…); `null`: no
+   * file outside the database can be read. Never writable through SQL.
+   * @default null
+   */
+  sqlAllowFiles?: string | null;
+  /**
+   * User SQL queries (and exports) running at once; up to 8 more wait, the rest get 429. Each
+   * running query holds a thread of Node's pool, which ingest needs too (`bin/agl.js` sizes the
+   * pool to 16).
+   * @default 2
+   */
+  sqlMaxRunning?: number;
   /**
    * Browser origins (`scheme://host[:port]`, e.g. `http://localhost:5173`) that may call the
    * collector besides its own: their requests get CORS headers and their preflights are answered.
@@ -183,7 +201,13 @@ export class Collector {
     const forwarder = options.forwardUrl
       ? new OtlpForwarder({ ...options.forwardOptions, url: options.forwardUrl, logger })
       : null;
-    const database = await Database.open({ path: options.dbPath ?? './agl.duckdb' });
+    const sqlTimeoutMillis = options.sqlTimeoutMillis ?? DEFAULT_SQL_TIMEOUT_MILLIS;
+    if (!(sqlTimeoutMillis > 0 && Number.isFinite(sqlTimeoutMillis))) {
+      throw new RangeError(`Expected \`sqlTimeoutMillis\` to be a number > 0, got \`${options.sqlTimeoutMillis}\``);
+    }
+    // Built before the database opens, so that a bad option fails fast.
+    const sqlGate = new QueryGate({ maxRunning: options.sqlMaxRunning ?? 2 });
+    const database = await Database.open({ path: options.dbPath ?? './agl.duckdb', sqlAllowFiles: options.sqlAllowFiles ?? null });
     let store: DuckDBLightningStore | null = null;
     const sink = await DuckDBSpanSink.open(database, {
       maxQueuedSpans: options.maxQueuedSpans,
@@ -215,13 +239,13 @@ export class Collector {
         }),
       )
       .on('GET', '/v1/agl/forwarder', forwarderStatsHandler(forwarder))
-      .on('POST', '/v1/agl/sql', sqlHandler(database));
+      .on('POST', '/v1/agl/sql', sqlHandler(database, { gate: sqlGate, timeoutMillis: sqlTimeoutMillis }));
     registerRolloutRoutes(router, store);
     registerResourcesRoutes(router, store);
     registerWorkerRoutes(router, store);
     registerSpanRoutes(router, store);
     registerApoRoundsRoutes(router, database, store);
-    registerExportRoutes(router, database);
+    registerExportRoutes(router, database, sqlGate);
     const dashboard = registerDashboardRoutes(router, database);
 
     const token = options.token ? Buffer.from(options.token) : null;

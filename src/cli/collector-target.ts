@@ -16,11 +16,12 @@ export async function serverAnswers(server: string): Promise<boolean> {
 /**
  * Opens a DuckDB file read-only for a command that could also go through a server; `instead`
  * says what to do when a running collector holds the file (e.g. `query it with --server URL`).
+ * `sqlAllowFiles`: see `DatabaseOptions.sqlAllowFiles`.
  */
-export async function openReadOnly(path: string, instead: string): Promise<Database> {
+export async function openReadOnly(path: string, instead: string, sqlAllowFiles: string | null = null): Promise<Database> {
   let database: Database;
   try {
-    database = await Database.open({ path, readOnly: true });
+    database = await Database.open({ path, readOnly: true, sqlAllowFiles });
   } catch (error) {
     const message = (error as Error).message;
     // DuckDB gives no code for a file locked by another process; its message names the lock.

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Collector } from '../../collector/index.ts';
 import { tracesUrl } from '../forward/index.ts';
@@ -18,6 +19,9 @@ Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-on
   --host ADDR       the interface to bind (default 127.0.0.1)
   --token T         require Authorization: Bearer T on OTLP and the API (env AGL_TOKEN)
   --max-body-mib N  the largest OTLP body after decompression (default 20)
+  --sql-timeout S   cancel a user SQL query (POST /v1/agl/sql, export) after S seconds (default 30)
+  --sql-allow-files DIR  let user SQL read files in DIR (read_csv, read_parquet, glob...);
+                    by default it reads no file outside the database, and never writes one
   --max-commit-wait-ms N  the longest an OTLP request may wait for its commit before it is
                     answered 503 / UNAVAILABLE with nothing stored (default 2000)
   --cors-origin O   a browser origin (scheme://host[:port]) allowed to call the collector besides
@@ -40,6 +44,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       token: { type: 'string' },
       'max-body-mib': { type: 'string', default: '20' },
+      'sql-timeout': { type: 'string', default: '30' },
+      'sql-allow-files': { type: 'string' },
       'max-commit-wait-ms': { type: 'string', default: '2000' },
       'log-level': { type: 'string', default: 'info' },
       forward: { type: 'string' },
@@ -62,6 +68,12 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!(grpcPort >= 0 && grpcPort <= 65535)) throw new UsageError(`--grpc-port must be 0 to 65535, got \`${grpcPortText}\``);
   const maxBodyMib = Number(values['max-body-mib']);
   if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib must be a positive number, got \`${values['max-body-mib']}\``);
+  const sqlTimeoutSeconds = Number(values['sql-timeout']);
+  if (!(sqlTimeoutSeconds > 0 && Number.isFinite(sqlTimeoutSeconds))) {
+    throw new UsageError(`--sql-timeout must be a positive number of seconds, got \`${values['sql-timeout']}\``);
+  }
+  const sqlAllowFiles = values['sql-allow-files'];
+  if (sqlAllowFiles !== undefined && !existsSync(sqlAllowFiles)) throw new UsageError(`--sql-allow-files: no such directory \`${sqlAllowFiles}\``);
   const maxCommitWaitMillis = /^\d+$/.test(values['max-commit-wait-ms'] ?? '') ? Number(values['max-commit-wait-ms']) : 0;
   if (!(maxCommitWaitMillis > 0)) {
     throw new UsageError(`--max-commit-wait-ms must be a whole number of milliseconds > 0, got \`${values['max-commit-wait-ms']}\``);
@@ -100,6 +112,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     host: values.host,
     token: values.token ?? process.env.AGL_TOKEN,
     maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
+    sqlTimeoutMillis: Math.round(sqlTimeoutSeconds * 1000),
+    sqlAllowFiles: sqlAllowFiles ?? null,
     maxCommitWaitMillis,
     logger,
     forwardUrl,

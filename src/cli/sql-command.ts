@@ -13,7 +13,10 @@ Runs one read-only SQL statement over the span tables (spans, rewards, llm_calls
   --db PATH      open the DuckDB file read-only instead (it must not be held by a running collector)
   --token T      bearer token for a collector started with --token (env AGL_TOKEN)
   --format F     table (default), json or csv
-  --max-rows N   at most N rows (default 10000)`;
+  --max-rows N   at most N rows (default 10000)
+  --sql-timeout S        with --db: cancel the query after S seconds (default 30)
+  --sql-allow-files DIR  with --db: let the query read files in DIR (read_csv, read_parquet, glob...);
+                 by default it reads no file outside the database (a collector has its own flag)`;
 
 /** `agl sql`: returns the exit code. */
 export async function sqlCommand(args: string[]): Promise<number> {
@@ -26,6 +29,8 @@ export async function sqlCommand(args: string[]): Promise<number> {
       token: { type: 'string' },
       format: { type: 'string', default: 'table' },
       'max-rows': { type: 'string', default: '10000' },
+      'sql-timeout': { type: 'string', default: '30' },
+      'sql-allow-files': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -40,6 +45,11 @@ export async function sqlCommand(args: string[]): Promise<number> {
   const maxRows = Number(values['max-rows']);
   if (!Number.isInteger(maxRows) || maxRows < 1) throw new UsageError(`--max-rows must be an integer ≥ 1, got \`${values['max-rows']}\``);
   if (values.db && values.server) throw new UsageError('Give either --db or --server, not both');
+  const timeoutSeconds = Number(values['sql-timeout']);
+  if (!(timeoutSeconds > 0 && Number.isFinite(timeoutSeconds))) {
+    throw new UsageError(`--sql-timeout must be a positive number of seconds, got \`${values['sql-timeout']}\``);
+  }
+  const local: LocalQueryOptions = { maxRows, timeoutMillis: Math.round(timeoutSeconds * 1000), sqlAllowFiles: values['sql-allow-files'] ?? null };
 
   const token = values.token ?? process.env.AGL_TOKEN;
   let result: QueryResult;
@@ -48,11 +58,11 @@ export async function sqlCommand(args: string[]): Promise<number> {
   if (server) {
     result = await queryServer(server, query, maxRows, token);
   } else if (values.db) {
-    result = await queryFile(values.db, query, maxRows);
+    result = await queryFile(values.db, query, local);
   } else if (await serverAnswers(DEFAULT_SERVER)) {
     result = await queryServer(DEFAULT_SERVER, query, maxRows, token);
   } else {
-    result = await queryFile('./agl.duckdb', query, maxRows);
+    result = await queryFile('./agl.duckdb', query, local);
   }
   process.stdout.write(formatQueryResult(result, format));
   return 0;
@@ -78,10 +88,22 @@ async function queryServer(server: string, query: string, maxRows: number, token
   return body as unknown as QueryResult;
 }
 
-async function queryFile(path: string, query: string, maxRows: number): Promise<QueryResult> {
-  const database = await openReadOnly(path, 'query it with --server URL instead');
+interface LocalQueryOptions {
+  maxRows: number;
+  timeoutMillis: number;
+  sqlAllowFiles: string | null;
+}
+
+async function queryFile(path: string, query: string, options: LocalQueryOptions): Promise<QueryResult> {
+  const database = await openReadOnly(path, 'query it with --server URL instead', options.sqlAllowFiles);
   try {
-    return await runReadOnlyQuery(database, query, { maxRows });
+    return await runReadOnlyQuery(database, query, {
+      maxRows: options.maxRows,
+      timeoutMillis: options.timeoutMillis,
+      timeoutName: 'agl sql --sql-timeout',
+      // The process is the query's own: its memory is bounded by the answer's bytes and the time.
+      maxMemoryGrowthBytes: null,
+    });
   } finally {
     await database.close();
   }

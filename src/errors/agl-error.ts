@@ -91,3 +91,14 @@ export class RetryableError extends AglError {
     this.retryAfterMillis = retryAfterMillis;
   }
 }
+
+/** A query ran longer than its time limit and was cancelled (408). */
+export class QueryTimeoutError extends AglError {
+  /** The limit that was reached. */
+  readonly timeoutMillis: number;
+
+  constructor(message: string, timeoutMillis: number, options?: AglErrorOptions) {
+    super('query_timeout', 408, message, options);
+    this.timeoutMillis = timeoutMillis;
+  }
+}

@@ -6,6 +6,7 @@ export {
   MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
+  QueryTimeoutError,
   RetryableError,
   UnauthorizedError,
   UnsupportedMediaTypeError,

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { copyFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Database } from '../storage/index.ts';
 import type { ExportFilters, ExportRequest } from './export-request.ts';
 
@@ -68,14 +71,31 @@ export function buildExportCopy(request: ExportRequest, path: string): string {
   return `COPY (${buildExportSelect(request)}) TO ${literal(path)} (${options})`;
 }
 
-/** Runs an export into `path` (overwritten) on `database`; returns the number of rows written. */
+/**
+ * Runs an export into `path` (overwritten) on `database`; returns the number of rows written.
+ * DuckDB may write only into the database's scratch directory (see `Database`), so the COPY goes
+ * there and the file is then moved to `path`.
+ */
 export async function exportToFile(database: Database, request: ExportRequest, path: string): Promise<number> {
+  const scratch = join(await database.ensureScratchDirectory(), `export-${randomUUID()}.${request.format}`);
   const connection = await database.connectForReading();
   try {
-    const result = await connection.run(buildExportCopy(request, path));
+    const result = await connection.run(buildExportCopy(request, scratch));
+    await moveFile(scratch, path);
     return Number(result.rowsChanged);
   } finally {
     database.release(connection);
+    await rm(scratch, { force: true });
+  }
+}
+
+/** Renames `from` to `to`, copying when they are on different file systems. */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await copyFile(from, to);
   }
 }
 

@@ -1,3 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve, sep } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { migrate } from './migrations.ts';
@@ -11,29 +16,55 @@ export interface DatabaseOptions {
    * @default false
    */
   readOnly?: boolean;
+  /**
+   * A directory whose files SQL on this database may read (`read_csv`, `read_parquet`, `glob`…,
+   * see `runReadOnlyQuery`); `null`: no file outside the database can be read. Statements still
+   * can't write there: user SQL is read-only whatever this says.
+   * @default null
+   */
+  sqlAllowFiles?: string | null;
 }
 
 /**
  * One DuckDB database: the file, the instance and the schema. The collector is its only writer;
  * every component that needs a connection asks this object for one.
+ *
+ * Once open (and migrated), the instance is locked down for every connection, whatever SQL runs
+ * on it: `enable_external_access = false` (no file outside the database's own file, WAL and
+ * temporary spill files, no ATTACH of a file, no extension install or load), with
+ * `allowed_directories` only {@link sqlAllowFiles} and {@link scratchDirectory}; then
+ * `lock_configuration = true`, so that no statement can change a setting again.
  */
 export class Database {
   readonly path: string;
   readonly readOnly: boolean;
+  /** The directory whose files SQL may read (absolute), or `null`. */
+  readonly sqlAllowFiles: string | null;
+  /**
+   * The one directory (created on first use, removed at {@link close}) where the database may
+   * write files: exports COPY into it before the file is moved to where it is wanted.
+   */
+  readonly scratchDirectory: string;
   readonly #instance: DuckDBInstance;
   readonly #connections = new Set<DuckDBConnection>();
   readonly #readBarriers = new Set<() => Promise<void>>();
   #closed = false;
 
-  private constructor(path: string, readOnly: boolean, instance: DuckDBInstance) {
+  private constructor(path: string, readOnly: boolean, instance: DuckDBInstance, sqlAllowFiles: string | null) {
     this.path = path;
     this.readOnly = readOnly;
     this.#instance = instance;
+    this.sqlAllowFiles = sqlAllowFiles;
+    this.scratchDirectory = join(tmpdir(), `agl-duckdb-${randomUUID()}`);
   }
 
   /** Opens (creating when writable and missing) the database and brings its schema up to date. */
   static async open(options: DatabaseOptions): Promise<Database> {
     const readOnly = options.readOnly ?? false;
+    const sqlAllowFiles = options.sqlAllowFiles ? resolve(options.sqlAllowFiles) : null;
+    if (sqlAllowFiles !== null && !isDirectory(sqlAllowFiles)) {
+      throw new RangeError(`Expected \`sqlAllowFiles\` to be an existing directory, got \`${options.sqlAllowFiles}\``);
+    }
     const config: Record<string, string> = {
       // Nothing may be downloaded here: json and parquet are built in, everything else is off.
       autoinstall_known_extensions: 'false',
@@ -50,16 +81,30 @@ export class Database {
     // every core for its one query.
     else config.threads = '1';
     const instance = await DuckDBInstance.create(options.path, config);
-    const database = new Database(options.path, readOnly, instance);
-    if (!readOnly) {
-      const connection = await database.connect();
-      try {
-        await migrate(connection);
-      } finally {
-        database.release(connection);
-      }
+    const database = new Database(options.path, readOnly, instance, sqlAllowFiles);
+    const connection = await database.connect();
+    try {
+      if (!readOnly) await migrate(connection);
+      // Global settings, set once on the instance before anything else runs. (allowed_directories
+      // can't be given in the instance's config through the C API, hence SET GLOBAL.)
+      const directories = [database.scratchDirectory, ...(sqlAllowFiles === null ? [] : [sqlAllowFiles])];
+      const list = directories.map((directory) => `'${withTrailingSeparator(directory).replaceAll("'", "''")}'`).join(', ');
+      await connection.run(`SET GLOBAL allowed_directories = [${list}]`);
+      await connection.run('SET GLOBAL enable_external_access = false');
+      await connection.run('SET GLOBAL lock_configuration = true');
+    } catch (error) {
+      database.release(connection);
+      instance.closeSync();
+      throw error;
     }
+    database.release(connection);
     return database;
+  }
+
+  /** Creates {@link scratchDirectory} if needed and returns it. */
+  async ensureScratchDirectory(): Promise<string> {
+    await mkdir(this.scratchDirectory, { recursive: true, mode: 0o700 });
+    return this.scratchDirectory;
   }
 
   /** A new connection; give it back with {@link release} (or it is closed with the database). */
@@ -108,5 +153,18 @@ export class Database {
     for (const connection of this.#connections) connection.closeSync();
     this.#connections.clear();
     this.#instance.closeSync();
+    await rm(this.scratchDirectory, { recursive: true, force: true });
   }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function withTrailingSeparator(directory: string): string {
+  return directory.endsWith(sep) ? directory : directory + sep;
 }

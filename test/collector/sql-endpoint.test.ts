@@ -122,7 +122,7 @@ describe('POST /v1/agl/sql', () => {
       [`COPY spans TO '${copied}'`, 'COPY'],
       [`COPY (SELECT 1) TO '${copied}'`, 'COPY'],
       ['LOAD httpfs', 'LOAD'],
-      ['INSTALL httpfs', 'LOAD'],
+      ['INSTALL httpfs', 'INSTALL'],
       ['SET threads = 1', 'SET'],
       ["SET VARIABLE v = 1", 'SET'],
       ['DELETE FROM spans', 'DELETE'],
@@ -130,8 +130,8 @@ describe('POST /v1/agl/sql', () => {
       ['DROP VIEW rewards', 'DROP'],
       ['CREATE TABLE t (a INTEGER)', 'CREATE'],
       ['DETACH other', 'DETACH'],
-      ['BEGIN TRANSACTION', 'TRANSACTION'],
-      ['CHECKPOINT', 'CALL'],
+      ['BEGIN TRANSACTION', 'BEGIN'],
+      ['CHECKPOINT', 'CHECKPOINT'],
     ];
     const threads = answer(await sql({ query: "SELECT current_setting('threads')" })).rows;
     for (const [query, type] of statements) {

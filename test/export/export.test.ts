@@ -115,7 +115,8 @@ const serverResults = new Map<string, Row[]>();
 
 describe('agl export', () => {
   before(async () => {
-    reader = await Database.open({ path: ':memory:' });
+    // User SQL reads no file unless told which directory it may read.
+    reader = await Database.open({ path: ':memory:', sqlAllowFiles: dir });
     collector = await startTestCollector({ dbPath });
     const template = (text: string) => ({ prompt_template: { resource_type: 'prompt_template', template: text, engine: 'f-string' } });
     await collector.store.updateResources('rs-a', template('a'));

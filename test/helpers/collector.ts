@@ -18,6 +18,6 @@ export async function startTestCollector(options: CollectorOptions = {}): Promis
 
 /** Rows of a query as objects keyed by column name. */
 export async function queryRows(collector: Collector, sql: string): Promise<Record<string, Json>[]> {
-  const result = await runReadOnlyQuery(collector.database, sql, { maxRows: 1_000_000 });
+  const result = await runReadOnlyQuery(collector.database, sql, { maxRows: 1_000_000, maxBytes: 256 * 1024 * 1024, maxMemoryGrowthBytes: null });
   return result.rows.map((row) => Object.fromEntries(result.columns.map((column, i) => [column.name, row[i]])));
 }

@@ -43,7 +43,9 @@ export class LocalApoData implements ApoData {
   }
 
   async query(sql: string): Promise<Record<string, Json>[]> {
-    return rowsOf(await runReadOnlyQuery(this.#database, sql, { maxRows: 1_000_000 }));
+    // The trainer's own queries: larger answers, and no watch on the process's memory (a training
+    // in the collector's process grows it for its own reasons).
+    return rowsOf(await runReadOnlyQuery(this.#database, sql, { maxRows: 1_000_000, maxBytes: 256 * 1024 * 1024, maxMemoryGrowthBytes: null }));
   }
 
   recordRound(round: ApoRoundRecord): Promise<void> {
@@ -74,7 +76,7 @@ export class RemoteApoData implements ApoData {
   }
 
   async query(sql: string): Promise<Record<string, Json>[]> {
-    return rowsOf((await this.#post('/v1/agl/sql', { query: sql, max_rows: 1_000_000 })) as QueryResult);
+    return rowsOf((await this.#post('/v1/agl/sql', { query: sql, max_rows: 1_000_000, max_bytes: 64 * 1024 * 1024 })) as QueryResult);
   }
 
   async recordRound(round: ApoRoundRecord): Promise<void> {
