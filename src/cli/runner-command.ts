@@ -56,8 +56,15 @@ export async function runnerCommand(args: string[]): Promise<number> {
   if (!/^https?:\/\/[^/]/.test(server)) throw new UsageError(`--server must be an http(s) URL, got \`${server}\``);
   const token = values.token ?? process.env.AGL_TOKEN;
 
-  const agent = await loadAgent(values.agent);
+  // Set up before loading the agent: an agent module that calls setupTracing() joins this setup (spans to --server).
   const tracer = setupTracing({ endpoint: server, token, batch: { scheduledDelayMillis: 200 } });
+  let agent;
+  try {
+    agent = await loadAgent(values.agent);
+  } catch (error) {
+    await tracer.shutdown();
+    throw error;
+  }
   const pool = new RunnerPool({
     store: new StoreClient({ baseUrl: server, token }),
     agent,
@@ -92,5 +99,7 @@ export async function runnerCommand(args: string[]): Promise<number> {
   const stats = pool.stats;
   const sum = (field: 'rollouts_succeeded' | 'rollouts_failed'): number => stats.reduce((total, item) => total + item[field], 0);
   logger.info(`Runners stopped: ${sum('rollouts_succeeded')} rollouts succeeded, ${sum('rollouts_failed')} failed`);
+  const failures = pool.failureLog.summary();
+  if (failures) logger.warn(failures);
   return 0;
 }

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '../logging/index.ts';
+import { FailureLog } from './failure-log.ts';
 import { Runner } from './runner.ts';
 import type { RunnerOptions, RunnerStats, StopOptions } from './runner.ts';
 
@@ -23,13 +25,16 @@ export interface RunnerPoolOptions extends Omit<RunnerOptions, 'workerId'> {
  */
 export class RunnerPool {
   readonly runners: readonly Runner[];
+  /** The failures of all its runners: the first of each kind logged, repeats counted. */
+  readonly failureLog: FailureLog;
   #done: Promise<void> | null = null;
 
   constructor(options: RunnerPoolOptions) {
     const { nRunners, workerIdPrefix, ...runnerOptions } = options;
     if (!Number.isInteger(nRunners) || nRunners < 1) throw new RangeError(`Expected \`nRunners\` to be an integer ≥ 1, got \`${nRunners}\``);
     const prefix = workerIdPrefix ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-    this.runners = Array.from({ length: nRunners }, (_, index) => new Runner({ ...runnerOptions, workerId: `${prefix}-${index}` }));
+    this.failureLog = runnerOptions.failureLog ?? new FailureLog(runnerOptions.logger ?? createLogger('warn'));
+    this.runners = Array.from({ length: nRunners }, (_, index) => new Runner({ ...runnerOptions, failureLog: this.failureLog, workerId: `${prefix}-${index}` }));
   }
 
   /** Starts every runner (idempotent); returns the pool. */

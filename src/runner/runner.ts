@@ -6,6 +6,7 @@ import { createLogger } from '../logging/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { AttemptedRollout, LightningStore, NamedResources } from '../store/index.ts';
 import { abortableSleep } from './abortable-sleep.ts';
+import { FailureLog } from './failure-log.ts';
 
 /**
  * What a runner needs of the store: a `StoreClient` (remote runners) or the collector's own
@@ -50,6 +51,12 @@ export interface RunnerOptions {
   abandonAfterMillis?: number;
   /** @default a stderr logger at `warn` */
   logger?: Logger;
+  /**
+   * Where failed rollouts are recorded: the first of each distinct failure is logged (rollout id,
+   * message, origin), repeats counted. A {@link RunnerPool} shares one among its runners.
+   * @default one of its own, logging to `logger`
+   */
+  failureLog?: FailureLog;
 }
 
 /** Options of {@link Runner.stop}. */
@@ -116,6 +123,7 @@ export class Runner {
   readonly #maxRollouts: number | null;
   readonly #abandonAfterMillis: number;
   readonly #logger: Logger;
+  readonly #failureLog: FailureLog;
   readonly #wake = new AbortController();
   readonly #stats: RunnerStats;
   #stopping = false;
@@ -145,6 +153,7 @@ export class Runner {
     this.#maxRollouts = maxRollouts;
     this.#abandonAfterMillis = nonNegative('abandonAfterMillis', options.abandonAfterMillis ?? 1000);
     this.#logger = options.logger ?? createLogger('warn');
+    this.#failureLog = options.failureLog ?? new FailureLog(this.#logger);
     this.#stats = {
       worker_id: this.workerId,
       hostname: hostname(),
@@ -162,6 +171,11 @@ export class Runner {
   /** A copy of the counts sent with the heartbeats. */
   get stats(): RunnerStats {
     return { ...this.#stats };
+  }
+
+  /** The failures recorded (shared with the other runners of a pool). */
+  get failureLog(): FailureLog {
+    return this.#failureLog;
   }
 
   /** Whether {@link stop} was called. */
@@ -291,7 +305,6 @@ export class Runner {
       status = 'succeeded';
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
-      this.#logger.debug(`Runner ${this.workerId}: rollout ${rolloutId} failed: ${failure.message}`);
     } finally {
       clearInterval(heartbeat);
       this.#current = null;
@@ -319,7 +332,8 @@ export class Runner {
     } catch (error) {
       this.#logger.warn(`Runner ${this.workerId}: exporting the spans of ${rolloutId} failed: ${(error as Error).message}`);
     }
-    const metadata = failure ? { error: { type: failure.name, message: failure.message } } : undefined;
+    // The first of each distinct failure is logged; the error (and where it came from) is kept with the attempt.
+    const metadata = failure ? { error: this.#failureLog.record(rolloutId, attemptId, failure) } : undefined;
     try {
       await this.#store.updateAttempt(rolloutId, attemptId, { status, metadata });
     } catch (error) {

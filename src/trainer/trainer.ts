@@ -235,7 +235,12 @@ export class Trainer<TTask = unknown, TResult = unknown> {
         nRunners: this.nRunners,
         logger: this.#logger,
       }).start();
-      cleanups.push(() => pool.stop({ graceMillis: this.#stopGraceMillis }));
+      cleanups.push(async () => {
+        await pool.stop({ graceMillis: this.#stopGraceMillis });
+        // The end of a run with failures says what failed and how often (each first occurrence was logged as it happened).
+        const summary = pool.failureLog.summary();
+        if (summary) this.#logger.warn(`Trainer: ${summary}`);
+      });
       this.#logger.info(`Trainer: ${this.nRunners} runner(s) working for ${url}`);
       const controller = new AbortController();
       const signal = outerSignal ? AbortSignal.any([outerSignal, controller.signal]) : controller.signal;
