@@ -96,7 +96,7 @@ async function startCollector(dbFile: string): Promise<{ server: ChildProcess; u
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
-    server.once('exit', (code) => reject(new Error(`agl serve exited with ${code}`)));
+    server.once('exit', (code) => reject(new Error(`agl serve exited with ${code} before it listened`)));
     createInterface({ input: server.stdout! }).on('line', (line) => {
       const match = /listening on (\S+)/.exec(line);
       if (match) resolve(match[1]);
@@ -106,7 +106,7 @@ async function startCollector(dbFile: string): Promise<{ server: ChildProcess; u
 }
 
 async function stopCollector(server: ChildProcess): Promise<void> {
-  server.removeAllListeners('exit');
+  if (server.exitCode !== null || server.signalCode !== null) return;
   const exited = new Promise((resolve) => server.once('exit', resolve));
   server.kill('SIGTERM');
   await exited;

@@ -225,6 +225,8 @@ export class Collector {
       maxCommitWaitMillis: options.maxCommitWaitMillis,
       onStorageError: (error) => logger.error('Storing spans failed', error),
     });
+    // Requests taken before the decoder threads have loaded would wait (and expire) behind them.
+    await ingestor.ready();
 
     const router = new Router()
       .on('GET', '/v1/agl/health', ({ response }) => sendJson(response, 200, { status: 'ok' }))

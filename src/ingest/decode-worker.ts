@@ -21,3 +21,6 @@ parentPort!.on('message', (job: DecodeJob) => {
   }
   parentPort!.postMessage(reply, transfer);
 });
+
+// Loaded (decoders, mappers and the TypeScript loader included): the pool may count on this thread.
+parentPort!.postMessage({ ready: true });

@@ -33,6 +33,8 @@ interface Pending {
 interface DecoderThread {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Resolves once the thread has loaded its code (or failed). */
+  ready: Promise<void>;
 }
 
 /**
@@ -76,6 +78,14 @@ export class DecoderPool {
     });
   }
 
+  /**
+   * Resolves once every thread has loaded its code: until then jobs wait in the thread's queue, so
+   * a receiver should not take requests before (loading takes up to a second or two).
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.#threads.map((thread) => thread.ready));
+  }
+
   /** Stops the threads; jobs in hand fail. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -85,9 +95,17 @@ export class DecoderPool {
 
   #spawn(): DecoderThread {
     const worker = new Worker(new URL('./decode-worker-bootstrap.mjs', import.meta.url));
-    const thread: DecoderThread = { worker, pending: new Map() };
+    let loaded!: () => void;
+    const ready = new Promise<void>((resolve) => {
+      loaded = resolve;
+    });
+    const thread: DecoderThread = { worker, pending: new Map(), ready };
     worker.unref();
-    worker.on('message', (reply: DecodeReply) => {
+    worker.on('message', (reply: DecodeReply | { ready: true }) => {
+      if ('ready' in reply) {
+        loaded();
+        return;
+      }
       const pending = thread.pending.get(reply.id);
       if (!pending) return;
       thread.pending.delete(reply.id);
@@ -96,6 +114,7 @@ export class DecoderPool {
       else pending.reject(new Error(`Decoding failed: ${reply.error.message}`));
     });
     const fail = (error: Error) => {
+      loaded();
       for (const pending of thread.pending.values()) pending.reject(error);
       thread.pending.clear();
       if (!this.#closed) {

@@ -70,6 +70,11 @@ export class TraceIngestor {
     this.#onStorageError = options.onStorageError;
   }
 
+  /** Resolves once the decoder threads are loaded; see `DecoderPool.ready`. */
+  ready(): Promise<void> {
+    return this.#decoders.ready();
+  }
+
   /** Bytes of the request bodies being decoded or waiting for their commit. */
   get pendingBytes(): number {
     return this.#load.pendingBytes;
