@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createLogger, parseLogLevel } from '../logging/index.ts';
+import type { Logger } from '../logging/index.ts';
 import { RunnerPool, loadAgent } from '../runner/index.ts';
 import { StoreClient } from '../store/index.ts';
 import { setupTracing } from '../tracing/index.ts';
@@ -46,7 +47,7 @@ export async function runnerCommand(args: string[]): Promise<number> {
   if (!(heartbeatSeconds > 0)) throw new UsageError(`--heartbeat-seconds must be a positive number, got \`${values['heartbeat-seconds']}\``);
   const graceSeconds = Number(values['grace-seconds']);
   if (!(graceSeconds >= 0)) throw new UsageError(`--grace-seconds must be a number ≥ 0, got \`${values['grace-seconds']}\``);
-  let logger;
+  let logger: Logger;
   try {
     logger = createLogger(parseLogLevel(values['log-level'] ?? 'info'));
   } catch (error) {
@@ -58,13 +59,10 @@ export async function runnerCommand(args: string[]): Promise<number> {
 
   // Set up before loading the agent: an agent module that calls setupTracing() joins this setup (spans to --server).
   const tracer = setupTracing({ endpoint: server, token, batch: { scheduledDelayMillis: 200 } });
-  let agent;
-  try {
-    agent = await loadAgent(values.agent);
-  } catch (error) {
+  const agent = await loadAgent(values.agent).catch(async (error: unknown) => {
     await tracer.shutdown();
     throw error;
-  }
+  });
   const pool = new RunnerPool({
     store: new StoreClient({ baseUrl: server, token }),
     agent,

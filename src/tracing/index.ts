@@ -2,6 +2,7 @@ export { EXCEPTION_ESCAPED, EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_T
 export { flattenAttributes } from './flatten-attributes.ts';
 export { OperationScope, operation, withOperation } from './operation.ts';
 export { OtelTracer, resolveTracesEndpoint, setupTracing } from './otel-tracer.ts';
+export { ProcessTracerProvider } from './process-tracer-provider.ts';
 export { ROLLOUT_SCOPE_KEY, RolloutScope, getRolloutScope, setRolloutScope } from './rollout-scope.ts';
 export { RolloutSpanProcessor } from './rollout-span-processor.ts';
 export { AGL_ROLLOUT_MODE, AGL_ROLLOUT_SPAN, currentRollout, traceRollout } from './trace-rollout.ts';

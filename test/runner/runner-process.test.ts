@@ -14,10 +14,14 @@ import { setupTracing } from '../../src/tracing/index.ts';
 import type { OtelTracer } from '../../src/tracing/index.ts';
 import { queryRows, startTestCollector } from '../helpers/collector.ts';
 
-/** `agl runner` as a real process: killed with SIGKILL mid-rollout, and stopped with SIGTERM. */
+/**
+ * `agl runner` as a real process: killed with SIGKILL mid-rollout, stopped with SIGTERM, and
+ * loading an agent module that sets up tracing itself.
+ */
 
 const AGL = fileURLToPath(new URL('../../bin/agl.js', import.meta.url));
 const AGENT = fileURLToPath(new URL('./fixtures/sleepy-agent.ts', import.meta.url));
+const TRACED_AGENT = fileURLToPath(new URL('./fixtures/traced-agent.ts', import.meta.url));
 
 let collector: Collector;
 let tracer: OtelTracer;
@@ -36,11 +40,11 @@ after(async () => {
 });
 
 /** Starts `agl runner` for the test collector and waits for its start-up line. */
-async function startRunner(): Promise<{ child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<{ code: number | null; signal: string | null }>; stderr: () => string }> {
+async function startRunner(agent = AGENT): Promise<{ child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<{ code: number | null; signal: string | null }>; stderr: () => string }> {
   const env = { ...process.env };
   delete env.AGL_SERVER;
   delete env.AGL_TOKEN;
-  const child = spawn(process.execPath, [AGL, 'runner', '--server', collector.url, '--agent', AGENT, '--runners', '1', '--heartbeat-seconds', '0.2', '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [AGL, 'runner', '--server', collector.url, '--agent', agent, '--runners', '1', '--heartbeat-seconds', '0.2', '--log-level', 'warn'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -116,5 +120,22 @@ describe('agl runner (a separate process)', () => {
     const rewards = await queryRows(collector, `SELECT value FROM rewards WHERE rollout_id = '${item.rollout_id}'`);
     assert.deepEqual(rewards, [{ value: 1 }]);
     await client.cancelRollout(late.rollout_id);
+  });
+
+  it('an agent module that calls setupTracing() at load joins the runner\'s setup: its spans reach the runner\'s --server', async () => {
+    const runner = await startRunner(TRACED_AGENT);
+    const [item] = await client.enqueueRollouts([{ input: { label: 'joined', reward: 0.5 } }]);
+    const [done] = await collector.store.waitForRollouts([item.rollout_id], { timeoutSeconds: 15 });
+    assert.equal(done?.status, 'succeeded', runner.stderr());
+    const spans = await until('the agent span', async () => {
+      const rows = await queryRows(collector, `SELECT name, attributes->>'label' AS label FROM spans WHERE rollout_id = '${item.rollout_id}' AND name = 'agent.work'`);
+      return rows.length > 0 ? rows : null;
+    });
+    assert.deepEqual(spans, [{ name: 'agent.work', label: 'joined' }]);
+    const rewards = await queryRows(collector, `SELECT value FROM rewards WHERE rollout_id = '${item.rollout_id}'`);
+    assert.deepEqual(rewards, [{ value: 0.5 }]);
+    runner.child.kill('SIGTERM');
+    assert.equal((await runner.exited).code, 0, runner.stderr());
+    assert.doesNotMatch(runner.stderr(), /already set up|Warning/, 'no refusal and no warning');
   });
 });
