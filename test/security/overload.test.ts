@@ -155,9 +155,10 @@ describe('agl serve under overload', () => {
     assert.ok(rssMiB < 1024, `peak RSS ${rssMiB.toFixed(0)} MiB`);
     healthMillis.sort((a, b) => a - b);
     const median = healthMillis[Math.floor(healthMillis.length / 2)];
-    // The bound is 100 ms; a loaded CI machine delays this test's own timers too, so the median
-    // carries the bound and the slowest answer only a loose one.
-    assert.ok(median < 100, `health median ${median.toFixed(0)} ms`);
+    // The collector answers health within 100 ms (bench:ingest measures it from a quiet client);
+    // here the time includes this process's own event loop, busy with 96 uploads on a machine that
+    // may be running other tests, so the bounds are looser: they catch a collector that blocks.
+    assert.ok(median < 300, `health median ${median.toFixed(0)} ms`);
     assert.ok(healthMillis.at(-1)! < 2000, `slowest health ${healthMillis.at(-1)!.toFixed(0)} ms`);
 
     // The file opens again with exactly those rows.
