@@ -130,16 +130,20 @@ async function execute(database: Database, sql: string, limits: Limits): Promise
   const connection = await database.connectForReading();
   let interrupted = false;
   let tooBig = false;
+  // An interrupt reaches only the statement running at that moment: one that falls between two
+  // statements (the check, BEGIN, the query) is lost, so it is repeated until the query ends.
+  let repeat: ReturnType<typeof setInterval> | undefined;
   const timer = setTimeout(() => {
     interrupted = true;
     connection.interrupt();
+    repeat = setInterval(() => connection.interrupt(), MEMORY_WATCH_MILLIS);
   }, Math.max(0, limits.deadline - Date.now()));
   const baseline = process.memoryUsage.rss();
   const watch =
     maxGrowth === null
       ? null
       : setInterval(() => {
-          if (!tooBig && process.memoryUsage.rss() - baseline > maxGrowth) {
+          if (tooBig || process.memoryUsage.rss() - baseline > maxGrowth) {
             tooBig = true;
             connection.interrupt();
           }
@@ -151,6 +155,7 @@ async function execute(database: Database, sql: string, limits: Limits): Promise
       await connection.run('BEGIN TRANSACTION READ ONLY');
       inTransaction = true;
     }
+    if (interrupted || tooBig) throw new Error('Interrupted before the query started');
     return await readBounded(connection, text, maxRows, maxBytes);
   } catch (error) {
     if (interrupted) throw limits.timedOut();
@@ -167,6 +172,7 @@ async function execute(database: Database, sql: string, limits: Limits): Promise
     throw new InvalidRequestError(`The query failed: ${message}`, { cause: error });
   } finally {
     clearTimeout(timer);
+    clearInterval(repeat);
     if (watch) clearInterval(watch);
     if (inTransaction) await connection.run('ROLLBACK').catch(() => undefined);
     database.release(connection);
