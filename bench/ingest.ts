@@ -69,6 +69,7 @@ console.log(`${(bytes / 1024 / 1024).toFixed(0)} MiB of request bodies; ${sender
   const database = await Database.open({ path: join(dir, 'ceiling.duckdb') });
   const sink = await DuckDBSpanSink.open(database);
   const ingestor = new TraceIngestor({ sink });
+  await ingestor.ready();
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -200,6 +201,7 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
   const acknowledged: number[] = [];
   const refused: number[] = [];
   let failed = 0;
+  const failures = new Map<string, number>();
   let refusedWithoutRetryAfter = 0;
   let peakRssKiB = 0;
   let slowestHealthMillis = 0;
@@ -233,11 +235,16 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
           const millis = performance.now() - sentAt;
           if (status === 200) acknowledged.push(millis);
           else if (status === 503) refused.push(millis);
-          else failed++;
+          else {
+            failed++;
+            failures.set(`HTTP ${status}`, (failures.get(`HTTP ${status}`) ?? 0) + 1);
+          }
           if (status === 503 && !hasRetryAfter) refusedWithoutRetryAfter++;
         },
-        () => {
+        (error: NodeJS.ErrnoException) => {
           failed++;
+          const reason = error.code ?? error.message;
+          failures.set(reason, (failures.get(reason) ?? 0) + 1);
         },
       ),
     );
@@ -262,7 +269,8 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
   const share = refused.length / total;
   console.log(
     `Overload answers: ${acknowledged.length} × 200, ${refused.length} × 503, ${failed} other or failed; ` +
-      `${overloadStored} spans stored for ${acknowledged.length * batchSize} acknowledged`,
+      `${overloadStored} spans stored for ${acknowledged.length * batchSize} acknowledged` +
+      (failures.size > 0 ? ` (failures: ${JSON.stringify(Object.fromEntries(failures))})` : ''),
   );
   if (overloadStored !== acknowledged.length * batchSize || failed > 0 || refusedWithoutRetryAfter > 0) {
     throw new Error(`overload: ${overloadStored} spans stored, ${acknowledged.length * batchSize} acknowledged, ${failed} failed`);
