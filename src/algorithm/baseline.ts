@@ -1,6 +1,8 @@
 import type { RolloutConfig, RolloutMode, RolloutStatus } from '../store/index.ts';
 import type { Algorithm, AlgorithmContext } from './algorithm.ts';
 import { readAttemptReward } from './rollout-reward.ts';
+import { readRolloutFailure } from './training-failed-error.ts';
+import type { RolloutFailure } from './training-failed-error.ts';
 
 /** Options of {@link Baseline}. */
 export interface BaselineOptions {
@@ -29,6 +31,8 @@ export interface BaselineTaskResult<TTask = unknown> {
   reward: number | null;
   /** Every reward dimension by name. */
   dimensions: Record<string, number>;
+  /** For a failed or cancelled rollout: the error its runner recorded. */
+  failure: RolloutFailure | null;
 }
 
 /** What {@link Baseline} resolves with. */
@@ -97,7 +101,8 @@ export class Baseline<TTask = unknown> implements Algorithm<TTask, BaselineResul
     for (const [index, rollout] of rollouts.entries()) {
       const status = finished.get(rollout.rollout_id) ?? (await store.getRollout(rollout.rollout_id))?.status ?? rollout.status;
       const { reward, dimensions } = status === 'succeeded' ? await readAttemptReward(store, rollout.rollout_id) : { reward: null, dimensions: {} };
-      results.push({ index, input: tasks[index], rolloutId: rollout.rollout_id, status, reward, dimensions });
+      const failure = status === 'failed' || status === 'cancelled' ? await readRolloutFailure(store, rollout.rollout_id) : null;
+      results.push({ index, input: tasks[index], rolloutId: rollout.rollout_id, status, reward, dimensions, failure });
     }
     const rewards = results.flatMap((result) => (result.reward === null ? [] : [result.reward]));
     const meanReward = rewards.length === 0 ? null : rewards.reduce((sum, value) => sum + value, 0) / rewards.length;
@@ -114,6 +119,9 @@ export class Baseline<TTask = unknown> implements Algorithm<TTask, BaselineResul
       `Baseline: mean reward ${meanReward === null ? 'n/a' : meanReward.toFixed(4)} over ${rewards.length} of ${result.total} tasks ` +
         `(${result.succeeded} succeeded, ${result.failed} failed, ${result.unfinished} unfinished)`,
     );
+    if (result.failed > 0) {
+      log.warn(`Baseline: ${result.failed} of ${result.total} rollouts failed (${Math.round((100 * result.failed) / result.total)}%); they have no reward`);
+    }
     return result;
   }
 }

@@ -8,6 +8,8 @@ export {
   RemoteApoData,
   apoDataForStore,
   apoRoundProblem,
+  apoRunFingerprint,
+  apoRunIdOf,
   attachApoDatabase,
   checkTemplateEdit,
   editMessage,
@@ -18,12 +20,15 @@ export {
 export { Baseline } from './baseline.ts';
 export { readAttemptReward } from './rollout-reward.ts';
 export { runAlgorithm } from './run-algorithm.ts';
+export { TrainingFailedError, formatRolloutFailure, readRolloutFailure } from './training-failed-error.ts';
 export type {
   ApoCandidateScore,
   ApoData,
   ApoOptions,
   ApoResult,
   ApoRoundRecord,
+  ApoRunIdentityInput,
+  ApoRunStart,
   RemoteApoDataOptions,
   ResolvedApoOptions,
   TemplateCheck,
@@ -32,3 +37,4 @@ export type { Algorithm, AlgorithmContext, AlgorithmFunction, AlgorithmLike, Alg
 export type { BaselineOptions, BaselineResult, BaselineTaskResult } from './baseline.ts';
 export type { AttemptReward } from './rollout-reward.ts';
 export type { RunAlgorithmOptions } from './run-algorithm.ts';
+export type { RolloutFailure } from './training-failed-error.ts';

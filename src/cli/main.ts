@@ -13,7 +13,7 @@ Commands:
   export  write spans, rollouts, llm_calls or training triplets to Parquet or JSON Lines
   sim-llm run the simulated OpenAI-compatible model (for tests and offline demos)
   runner  run agent runners for a collector's rollout queue (remote workers)
-  train   train an example agent's prompt with APO (live progress, best prompt saved)
+  train   train an agent's prompt (your agent module and dataset, or an example) with APO
 
 Run \`agl <command> --help\` for a command's options.`;
 

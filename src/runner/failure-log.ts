@@ -40,8 +40,9 @@ function originOf(stack: string): string | null {
 }
 
 /**
- * The failures of a process's runners, told apart by their class, message (digits ignored, so that
- * "task 3" and "task 7" are one failure) and origin. The first occurrence of each is logged at `warn`
+ * The failures of a process's runners, told apart by their class and origin (the place it was
+ * thrown) — and, for errors thrown inside a library or of unknown origin, by their message with
+ * digits ignored (so that "task 3" and "task 7" are one failure). The first occurrence of each is logged at `warn`
  * with the rollout id, the message and where it came from; repeats are only counted, and
  * {@link summary} lists them all with their counts.
  */
@@ -56,7 +57,10 @@ export class FailureLog {
   /** Records one failed attempt; logs it when it is the first of its kind. Returns its description. */
   record(rolloutId: string, attemptId: string, error: unknown): FailureDescription {
     const description = describeFailure(error);
-    const key = `${description.type}\u0000${description.message.replace(/\d+/g, '#')}\u0000${description.origin ?? ''}`;
+    // A throw in the agent's own code is one failure per place (its messages may name each task);
+    // one from a library (or of unknown origin) is told apart by its message too (digits aside).
+    const byMessage = description.origin === null || description.origin.includes('node_modules');
+    const key = `${description.type}\u0000${description.origin ?? ''}\u0000${byMessage ? description.message.replace(/\d+/g, '#') : ''}`;
     const known = this.#failures.get(key);
     if (known) {
       known.count++;

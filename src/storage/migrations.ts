@@ -214,8 +214,8 @@ const MIGRATIONS: readonly Migration[] = [
       // Rollouts of the round that ended failed or cancelled (scored 0); critiques written from
       // rollouts none of which had a recorded LLM call (the critic saw no conversation); the hash of
       // the run's initial resources, datasets and options (its identity: a different one is a new run).
-      'ALTER TABLE apo_rounds ADD COLUMN failed_rollouts INTEGER NOT NULL DEFAULT 0',
-      'ALTER TABLE apo_rounds ADD COLUMN critiques_without_llm_calls INTEGER NOT NULL DEFAULT 0',
+      'ALTER TABLE apo_rounds ADD COLUMN failed_rollouts INTEGER DEFAULT 0',
+      'ALTER TABLE apo_rounds ADD COLUMN critiques_without_llm_calls INTEGER DEFAULT 0',
       'ALTER TABLE apo_rounds ADD COLUMN run_fingerprint VARCHAR',
     ],
   },

@@ -1,4 +1,10 @@
 export { AgentLightningServer } from './agent-lightning-server.ts';
+export { CsvSyntaxError, parseCsv } from './csv.ts';
+export { DatasetError } from './dataset-error.ts';
+export { loadDataset, splitDataset } from './dataset-loader.ts';
+export { PromptRenderError, renderPromptForTask } from './prompt-check.ts';
 export { Trainer } from './trainer.ts';
 export type { AgentLightningServerOptions, AgentLightningServerStartOptions, CompletedRollout } from './agent-lightning-server.ts';
+export type { CsvRecord } from './csv.ts';
+export type { DatasetFormat, LoadDatasetOptions } from './dataset-loader.ts';
 export type { BackendFitOptions, DevOptions, FitOptions, TrainerOptions, TrainerRunnerOptions } from './trainer.ts';

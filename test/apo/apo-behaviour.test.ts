@@ -61,7 +61,7 @@ function near(actual: unknown, expected: number, message?: string): void {
 async function rounds(dbPath: string): Promise<Record<string, unknown>[]> {
   const database = await Database.open({ path: dbPath, readOnly: true });
   try {
-    const result = await runReadOnlyQuery(database, "SELECT * FROM apo_rounds WHERE run_id = 'apo' ORDER BY round");
+    const result = await runReadOnlyQuery(database, "SELECT * FROM apo_rounds ORDER BY round");
     return result.rows.map((row) => Object.fromEntries(result.columns.map((column, index) => [column.name, row[index]])));
   } finally {
     await database.close();

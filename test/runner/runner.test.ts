@@ -121,7 +121,12 @@ describe('RunnerPool', () => {
 
     const attempts = await attemptsOf(retried.rollout_id);
     assert.deepEqual(attempts.map((attempt) => attempt.status), ['failed', 'succeeded']);
-    assert.deepEqual(attempts[0].metadata, { error: { type: 'RangeError', message: 'boom 1' } });
+    // The error is kept with the attempt: its class, message, where it was thrown (the agent's line) and the stack.
+    const error = (attempts[0].metadata as { error: Record<string, unknown> }).error;
+    assert.equal(error.type, 'RangeError');
+    assert.equal(error.message, 'boom 1');
+    assert.match(String(error.origin), /test\/runner\/runner\.test\.ts:\d+:\d+$/);
+    assert.match(String(error.stack), /^RangeError: boom 1\n/);
     assert.deepEqual((await attemptsOf(exhausted.rollout_id)).map((attempt) => attempt.status), ['failed', 'failed']);
     assert.equal((await attemptsOf(noRetry.rollout_id)).length, 1);
 

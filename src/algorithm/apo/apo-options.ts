@@ -30,8 +30,20 @@ export interface ApoOptions<TTask = unknown> {
   seed?: number;
   /** The name of the prompt template in the store's resources. @default 'prompt_template' */
   promptResourceName?: string;
-  /** Names this training in `apo_rounds`; a run started again with the same id resumes. @default 'apo' */
+  /**
+   * Names this training in `apo_rounds`; a run started again with the same id resumes after its
+   * last completed round (with its own prompts, whatever the initial resources are now).
+   * @default `apo-<hash>`: derived from the run's identity — its initial resources, datasets and
+   * options (not `beamRounds`) — so that the same training resumes and a different one starts anew
+   */
   runId?: string;
+  /**
+   * Only resume: the run (`runId`, else the one with this identity) must be in `apo_rounds`;
+   * otherwise `run` rejects with an `ApoRunNotFoundError` listing the runs there. @default false
+   */
+  resume?: boolean;
+  /** Called once the run is known: new, or resumed (after which round). */
+  onRunStart?: (start: ApoRunStart) => void;
   /** Retries and time limits of each rollout. @default the store's (one attempt) */
   rolloutConfig?: Partial<RolloutConfig> | null;
   /**
@@ -56,9 +68,24 @@ export interface ApoOptions<TTask = unknown> {
   pollIntervalSeconds?: number;
 }
 
-/** {@link ApoOptions} with every default applied. */
-export type ResolvedApoOptions<TTask> = Required<Omit<ApoOptions<TTask>, 'data' | 'onRound' | 'rolloutConfig' | 'critiqueTaskInput'>> &
-  Pick<ApoOptions<TTask>, 'data' | 'onRound' | 'rolloutConfig'> & { critiqueTaskInput: (task: TTask) => unknown };
+/** How an APO run starts (see {@link ApoOptions.onRunStart}). */
+export interface ApoRunStart {
+  runId: string;
+  /** The hash of this call's initial resources, datasets and options. */
+  fingerprint: string;
+  /** The last completed round the run resumes after; null for a new run. */
+  resumedAfterRound: number | null;
+  /** For a resumed run: whether it was recorded with another identity (a run resumed by its id). */
+  identityDiffers: boolean;
+  /** For a resumed run: its best full-validation score so far. */
+  bestScore: number | null;
+  /** The resources the run started from (for a resumed run, its recorded baseline). */
+  initialResourcesId: string | null;
+}
+
+/** {@link ApoOptions} with every default applied. `runId` stays null when it is to be derived from the run's identity. */
+export type ResolvedApoOptions<TTask> = Required<Omit<ApoOptions<TTask>, 'data' | 'onRound' | 'onRunStart' | 'rolloutConfig' | 'critiqueTaskInput' | 'runId'>> &
+  Pick<ApoOptions<TTask>, 'data' | 'onRound' | 'onRunStart' | 'rolloutConfig'> & { critiqueTaskInput: (task: TTask) => unknown; runId: string | null };
 
 /** Applies defaults and checks every option (throws a `RangeError`/`TypeError` naming the option). */
 export function resolveApoOptions<TTask>(options: ApoOptions<TTask>): ResolvedApoOptions<TTask> {
@@ -76,7 +103,9 @@ export function resolveApoOptions<TTask>(options: ApoOptions<TTask>): ResolvedAp
     maxConcurrentModelCalls: options.maxConcurrentModelCalls ?? 8,
     seed: options.seed ?? 0,
     promptResourceName: options.promptResourceName ?? 'prompt_template',
-    runId: options.runId ?? 'apo',
+    runId: options.runId ?? null,
+    resume: options.resume ?? false,
+    onRunStart: options.onRunStart,
     rolloutConfig: options.rolloutConfig,
     critiqueTaskInput: options.critiqueTaskInput ?? defaultCritiqueTaskInput,
     data: options.data,
@@ -97,9 +126,10 @@ export function resolveApoOptions<TTask>(options: ApoOptions<TTask>): ResolvedAp
   }
   if (!(resolved.pollIntervalSeconds > 0)) throw new RangeError(`Expected \`pollIntervalSeconds\` to be > 0, got \`${resolved.pollIntervalSeconds}\``);
   if (!(resolved.rolloutBatchTimeoutSeconds > 0)) throw new RangeError(`Expected \`rolloutBatchTimeoutSeconds\` to be > 0, got \`${resolved.rolloutBatchTimeoutSeconds}\``);
-  for (const name of ['gradientModel', 'applyEditModel', 'promptResourceName', 'runId'] as const) {
+  for (const name of ['gradientModel', 'applyEditModel', 'promptResourceName'] as const) {
     if (typeof resolved[name] !== 'string' || resolved[name] === '') throw new TypeError(`Expected \`${name}\` to be a non-empty string`);
   }
+  if (resolved.runId !== null && (typeof resolved.runId !== 'string' || resolved.runId === '')) throw new TypeError('Expected `runId` to be a non-empty string');
   return resolved;
 }
 

@@ -33,4 +33,10 @@ export interface ApoRoundRecord {
   /** Rollouts of the round that did not finish in time (scored as failures). */
   timed_out_rollouts: number;
   timed_out_rollout_ids: string[];
+  /** Rollouts of the round that ended failed or cancelled (scored 0). Absent in rows of older clients: 0. */
+  failed_rollouts?: number;
+  /** Critiques of the round written from rollouts none of which had a recorded LLM call. Absent: 0. */
+  critiques_without_llm_calls?: number;
+  /** The run's identity hash (initial resources, datasets, options). Absent: null. */
+  run_fingerprint?: string | null;
 }

@@ -19,8 +19,9 @@ export class ApoRoundsTable {
     try {
       await connection.run(
         `INSERT OR REPLACE INTO apo_rounds (run_id, round, completed_at, candidates, beam, leader_resources_id, leader_val_score,
-           best_resources_id, best_val_score, rejected_edits, timed_out_rollouts, timed_out_rollout_ids)
-         VALUES ($1, $2, $3, $4::JSON, $5::JSON, $6, $7, $8, $9, $10, $11, $12::JSON)`,
+           best_resources_id, best_val_score, rejected_edits, timed_out_rollouts, timed_out_rollout_ids,
+           failed_rollouts, critiques_without_llm_calls, run_fingerprint)
+         VALUES ($1, $2, $3, $4::JSON, $5::JSON, $6, $7, $8, $9, $10, $11, $12::JSON, $13, $14, $15)`,
         [
           round.run_id,
           round.round,
@@ -34,6 +35,9 @@ export class ApoRoundsTable {
           round.rejected_edits,
           round.timed_out_rollouts,
           JSON.stringify(round.timed_out_rollout_ids),
+          round.failed_rollouts ?? 0,
+          round.critiques_without_llm_calls ?? 0,
+          round.run_fingerprint ?? null,
         ],
       );
     } finally {
@@ -51,6 +55,10 @@ export function apoRoundProblem(body: unknown): string | null {
   if (typeof round.completed_at !== 'number') return 'Expected a number `completed_at`';
   for (const key of ['candidates', 'beam', 'timed_out_rollout_ids']) if (!Array.isArray(round[key])) return `Expected an array \`${key}\``;
   for (const key of ['rejected_edits', 'timed_out_rollouts']) if (!Number.isInteger(round[key])) return `Expected an integer \`${key}\``;
+  for (const key of ['failed_rollouts', 'critiques_without_llm_calls']) {
+    if (round[key] !== undefined && (!Number.isInteger(round[key]) || (round[key] as number) < 0)) return `Expected \`${key}\` to be an integer ≥ 0 when given`;
+  }
+  if (round.run_fingerprint !== undefined && round.run_fingerprint !== null && typeof round.run_fingerprint !== 'string') return 'Expected `run_fingerprint` to be a string or null';
   for (const key of ['leader_val_score', 'best_val_score']) if (round[key] !== null && typeof round[key] !== 'number') return `Expected \`${key}\` to be a number or null`;
   for (const key of ['leader_resources_id', 'best_resources_id']) if (round[key] !== null && typeof round[key] !== 'string') return `Expected \`${key}\` to be a string or null`;
   return null;

@@ -6,16 +6,19 @@ import { setMaxListeners } from 'node:events';
 import type OpenAI from 'openai';
 import { PromptTemplate } from '../../agent/index.ts';
 import type { PromptTemplateEngine } from '../../agent/index.ts';
+import { NotFoundError } from '../../errors/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import type { NamedResources, RolloutMode, RolloutStatus } from '../../store/index.ts';
 import type { AlgorithmContext, AlgorithmStore } from '../algorithm.ts';
+import { TrainingFailedError, formatRolloutFailure, readRolloutFailure } from '../training-failed-error.ts';
 import type { APO } from './apo.ts';
 import { apoDataForStore, sqlString } from './apo-data.ts';
 import type { ApoData } from './apo-data.ts';
-import type { ResolvedApoOptions } from './apo-options.ts';
+import type { ApoRunStart, ResolvedApoOptions } from './apo-options.ts';
 import { editMessage, extractTemplate, gradientMessage } from './apo-prompts.ts';
 import type { ApoResult } from './apo-result.ts';
 import type { ApoCandidateScore, ApoRoundRecord } from './apo-round-record.ts';
+import { apoRunFingerprint, apoRunIdOf } from './apo-run-identity.ts';
 import { SeededRandom } from './concurrency-limit.ts';
 import type { ConcurrencyLimit } from './concurrency-limit.ts';
 import { checkTemplateEdit } from './template-check.ts';
@@ -41,7 +44,24 @@ interface RoundTally {
   round: number;
   rejectedEdits: number;
   timedOut: string[];
+  /** Rollouts that ended failed or cancelled. */
+  failed: number;
+  /** Critiques written from rollouts without any recorded LLM call. */
+  critiquesWithoutLlmCalls: number;
 }
+
+/** What one evaluation gives: the score, each rollout, and how many failed. */
+interface Evaluation<TTask> {
+  score: number;
+  rollouts: ScoredRollout<TTask>[];
+  failed: number;
+}
+
+/** The hint for critiques written blind: what makes an agent's model calls visible. */
+const NO_LLM_CALLS_HINT =
+  "The agent's model calls are not reaching the collector. An agent on the plain `openai` SDK records nothing by itself: " +
+  "instrument the SDK in the agent module — `import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai'; " +
+  'new OpenAIInstrumentation().manuallyInstrument(OpenAI);` — or wrap each call in a GenAI span (`gen_ai.*` attributes).';
 
 /** One call of {@link APO.run}. */
 export class ApoSession<TTask> {
@@ -56,6 +76,11 @@ export class ApoSession<TTask> {
   readonly #val: readonly TTask[];
   readonly #fullValScores = new Map<string, number>();
   #engine: PromptTemplateEngine = 'f-string';
+  /** The run's id (given, or derived from its fingerprint) and fingerprint, known once `run` starts. */
+  #runId = '';
+  #fingerprint = '';
+  /** Whether the critique-without-LLM-calls warning was given (later ones are counted). */
+  #warnedNoLlmCalls = false;
   /** The resources other than the prompt, carried into every candidate. */
   #baseResources: NamedResources = {};
 
@@ -75,8 +100,9 @@ export class ApoSession<TTask> {
   }
 
   async run(): Promise<ApoResult> {
-    const { runId, beamRounds, beamWidth } = this.#options;
-    const rounds = await this.#loadRounds();
+    const { beamRounds, beamWidth } = this.#options;
+    const rounds = await this.#startRun();
+    const runId = this.#runId;
     let beam: Candidate[];
     let best: { candidate: Candidate; score: number | null };
     let baselineScore: number | null = null;
@@ -90,8 +116,8 @@ export class ApoSession<TTask> {
     } else {
       const initial = await this.#initialCandidate();
       beam = [initial];
-      const tally: RoundTally = { round: 0, rejectedEdits: 0, timedOut: [] };
-      if (this.#options.runInitialValidation) baselineScore = await this.#fullValScore(initial, tally);
+      const tally = newTally(0);
+      if (this.#options.runInitialValidation) baselineScore = await this.#baselineScore(initial, tally);
       best = { candidate: initial, score: baselineScore };
       const entry: ApoCandidateScore = { resources_id: initial.resourcesId, parent_resources_id: null, val_batch_score: null, kept: true };
       rounds.push(await this.#record(tally, [entry], [entry], initial, baselineScore, best));
@@ -101,7 +127,7 @@ export class ApoSession<TTask> {
 
     for (let round = startedAtRound; round <= beamRounds; round++) {
       this.#signal.throwIfAborted();
-      const tally: RoundTally = { round, rejectedEdits: 0, timedOut: [] };
+      const tally = newTally(round);
       const random = new SeededRandom(this.#options.seed * 1_000_003 + round);
       const parents = random.choose(beam, beamWidth);
       // Draw every batch before anything runs, so that concurrency cannot change the draws.
@@ -155,7 +181,9 @@ export class ApoSession<TTask> {
       rounds.push(await this.#record(tally, entries, entries.filter((entry) => entry.kept), leader, leaderScore, best));
       this.#log.info(
         `APO ${runId} round ${round}/${beamRounds}: ${children.length} children (${tally.rejectedEdits} edits rejected), ` +
-          `leader ${leader.resourcesId} ${formatScore(leaderScore)} on the full validation set, best ${formatScore(best.score)}`,
+          `leader ${leader.resourcesId} ${formatScore(leaderScore)} on the full validation set, best ${formatScore(best.score)}` +
+          `${tally.failed > 0 ? `; ${tally.failed} rollouts failed` : ''}` +
+          `${tally.critiquesWithoutLlmCalls > 0 ? `; ${tally.critiquesWithoutLlmCalls} critiques written without LLM calls` : ''}`,
       );
     }
 
@@ -186,6 +214,7 @@ export class ApoSession<TTask> {
   async #child(parent: Candidate, batch: TTask[], index: number, tally: RoundTally): Promise<Candidate | null> {
     const evaluation = await this.#evaluate(parent, batch, 'train', tally);
     const experiments = await this.#experiments(evaluation.rollouts.slice(0, this.#options.gradientBatchSize));
+    if (experiments.length > 0 && experiments.every((experiment) => experiment.llm_calls.length === 0)) this.#noteCritiqueWithoutLlmCalls(parent, experiments, tally);
     const seed = this.#options.seed * 1_000_003 + tally.round * 1009 + index;
     const critique = await this.#complete(this.#options.gradientModel, gradientMessage(index, parent.template, experiments), seed);
     const reply = await this.#complete(this.#options.applyEditModel, editMessage(index, parent.template, critique), seed);
@@ -200,8 +229,26 @@ export class ApoSession<TTask> {
     return { resourcesId: added.resources_id, template: edited, parentResourcesId: parent.resourcesId };
   }
 
+  /**
+   * A critique is about to be written from rollouts with no recorded LLM call: the critic sees the
+   * rewards but none of the conversations. Warned about once per run (with what to add to the
+   * agent), then counted in `apo_rounds.critiques_without_llm_calls`.
+   */
+  #noteCritiqueWithoutLlmCalls(parent: Candidate, experiments: { status: string }[], tally: RoundTally): void {
+    tally.critiquesWithoutLlmCalls++;
+    if (this.#warnedNoLlmCalls) return;
+    this.#warnedNoLlmCalls = true;
+    const allFailed = experiments.every((experiment) => experiment.status !== 'succeeded');
+    this.#log.warn(
+      `APO round ${tally.round}: the critique of ${parent.resourcesId} is written from ${experiments.length} rollouts with no recorded LLM calls ` +
+        `(it sees their rewards, not their conversations). ` +
+        (allFailed ? 'Those rollouts all failed (see the failures logged above); if the agent does call a model, ' : '') +
+        `${NO_LLM_CALLS_HINT} Further critiques like this are counted in apo_rounds.critiques_without_llm_calls.`,
+    );
+  }
+
   /** The experiments of a critique request, read with SQL: each rollout's LLM messages, final reward and status. */
-  async #experiments(rollouts: ScoredRollout<TTask>[]): Promise<unknown[]> {
+  async #experiments(rollouts: ScoredRollout<TTask>[]): Promise<{ status: string; llm_calls: unknown[] }[]> {
     if (rollouts.length === 0) return [];
     const ids = rollouts.map((rollout) => sqlString(rollout.rolloutId)).join(', ');
     // The latest attempt's calls only: a retried rollout's earlier attempt is not what the reward scored.
@@ -236,7 +283,7 @@ export class ApoSession<TTask> {
    * Runs `candidate` on `tasks` and scores it: the mean reward, failures and rollouts unfinished by
    * the batch deadline counting 0. Unfinished rollouts are cancelled and reported.
    */
-  async #evaluate(candidate: Candidate, tasks: readonly TTask[], mode: RolloutMode, tally: RoundTally): Promise<{ score: number; rollouts: ScoredRollout<TTask>[] }> {
+  async #evaluate(candidate: Candidate, tasks: readonly TTask[], mode: RolloutMode, tally: RoundTally): Promise<Evaluation<TTask>> {
     this.#signal.throwIfAborted();
     const enqueued = await this.#store.enqueueRollouts(
       tasks.map((input) => ({
@@ -244,7 +291,7 @@ export class ApoSession<TTask> {
         mode,
         resourcesId: candidate.resourcesId,
         config: this.#options.rolloutConfig ?? undefined,
-        metadata: { apo_run_id: this.#options.runId, apo_round: tally.round },
+        metadata: { apo_run_id: this.#runId, apo_round: tally.round },
       })),
     );
     const ids = enqueued.map((rollout) => rollout.rollout_id);
@@ -278,7 +325,34 @@ export class ApoSession<TTask> {
       return { rolloutId, task: tasks[index], status, reward: status === 'succeeded' ? (rewards.get(rolloutId) ?? 0) : 0 };
     });
     const score = rollouts.length === 0 ? 0 : rollouts.reduce((sum, rollout) => sum + rollout.reward, 0) / rollouts.length;
-    return { score, rollouts };
+    const failed = rollouts.filter((rollout) => rollout.status === 'failed' || rollout.status === 'cancelled').length;
+    tally.failed += failed;
+    const share = `${failed} of ${rollouts.length} ${mode} rollouts of ${candidate.resourcesId} failed (${rollouts.length === 0 ? 0 : Math.round((100 * failed) / rollouts.length)}%)`;
+    if (failed > 0) this.#log.warn(`APO round ${tally.round}: ${share}; they score 0`);
+    else this.#log.debug(`APO round ${tally.round}: ${share}`);
+    return { score, rollouts, failed };
+  }
+
+  /**
+   * The initial prompt's full-validation score. When every one of its rollouts fails, nothing the
+   * run could do would mean anything: it stops with the first failure's error.
+   */
+  async #baselineScore(initial: Candidate, tally: RoundTally): Promise<number> {
+    const evaluation = await this.#evaluate(initial, this.#val, 'val', tally);
+    const failed = evaluation.rollouts.filter((rollout) => rollout.status !== 'succeeded');
+    if (evaluation.rollouts.length > 0 && failed.length === evaluation.rollouts.length) {
+      const first = failed.find((rollout) => rollout.status !== 'timeout') ?? failed[0];
+      const failure = first.status === 'timeout'
+        ? { rolloutId: first.rolloutId, type: null, message: `it did not finish within ${this.#options.rolloutBatchTimeoutSeconds} s`, origin: null }
+        : await readRolloutFailure(this.#store, first.rolloutId);
+      throw new TrainingFailedError(
+        `APO ${this.#runId}: the baseline evaluation failed entirely — all ${failed.length} validation rollouts of the initial prompt ` +
+          `${initial.resourcesId} failed. First error: ${formatRolloutFailure(failure)}`,
+        failure,
+      );
+    }
+    this.#fullValScores.set(initial.resourcesId, evaluation.score);
+    return evaluation.score;
   }
 
   async #fullValScore(candidate: Candidate, tally: RoundTally): Promise<number> {
@@ -309,7 +383,7 @@ export class ApoSession<TTask> {
     best: { candidate: Candidate; score: number | null },
   ): Promise<ApoRoundRecord> {
     const record: ApoRoundRecord = {
-      run_id: this.#options.runId,
+      run_id: this.#runId,
       round: tally.round,
       completed_at: Date.now() / 1000,
       candidates,
@@ -321,15 +395,48 @@ export class ApoSession<TTask> {
       rejected_edits: tally.rejectedEdits,
       timed_out_rollouts: tally.timedOut.length,
       timed_out_rollout_ids: tally.timedOut,
+      failed_rollouts: tally.failed,
+      critiques_without_llm_calls: tally.critiquesWithoutLlmCalls,
+      run_fingerprint: this.#fingerprint,
     };
     await this.#data.recordRound(record);
     this.#options.onRound?.(record);
     return record;
   }
 
-  async #loadRounds(): Promise<ApoRoundRecord[]> {
-    const rows = await this.#data.query(`SELECT * FROM apo_rounds WHERE run_id = ${sqlString(this.#options.runId)} ORDER BY round`);
-    return rows.map((row) => row as unknown as ApoRoundRecord);
+  /**
+   * Finds the run: its id (given, or derived from the fingerprint of the initial resources,
+   * datasets and options) and its completed rounds (none for a new run). With `resume`, a run that
+   * is not there is an error listing the runs that are. Says how it starts through `onRunStart`.
+   */
+  async #startRun(): Promise<ApoRoundRecord[]> {
+    const latest = await this.#store.getLatestResources();
+    this.#fingerprint = apoRunFingerprint({ initialResources: latest?.resources ?? {}, trainDataset: this.#train, valDataset: this.#val, options: this.#options });
+    this.#runId = this.#options.runId ?? apoRunIdOf(this.#fingerprint);
+    const rows = await this.#data.query(`SELECT * FROM apo_rounds WHERE run_id = ${sqlString(this.#runId)} ORDER BY round`);
+    const rounds = rows.map((row) => row as unknown as ApoRoundRecord);
+    if (rounds.length === 0 && this.#options.resume) {
+      const runs = await this.#data.query(
+        `SELECT run_id, count(*)::INTEGER AS rounds, max(round)::INTEGER AS last_round FROM apo_rounds GROUP BY run_id ORDER BY max(completed_at) DESC LIMIT 10`,
+      );
+      const known = runs.map((run) => `${String(run.run_id)} (${Number(run.last_round)} rounds done)`).join(', ');
+      throw new NotFoundError(
+        `Nothing to resume: no APO run ${this.#options.runId === null ? `with this initial prompt, these datasets and options (${this.#runId})` : `\`${this.#runId}\``} in the store. ` +
+          (known ? `Runs there: ${known}; resume one by its run id, or` : 'There are no APO runs there;') +
+          ' start a new run without resume.',
+      );
+    }
+    const last = rounds[rounds.length - 1];
+    const start: ApoRunStart = {
+      runId: this.#runId,
+      fingerprint: this.#fingerprint,
+      resumedAfterRound: last ? last.round : null,
+      identityDiffers: last ? (rounds[0].run_fingerprint ?? null) !== null && rounds[0].run_fingerprint !== this.#fingerprint : false,
+      bestScore: last ? last.best_val_score : null,
+      initialResourcesId: last ? rounds[0].leader_resources_id : (latest?.resources_id ?? null),
+    };
+    this.#options.onRunStart?.(start);
+    return rounds;
   }
 
   /** The latest resources' prompt: the initial candidate. */
@@ -341,7 +448,7 @@ export class ApoSession<TTask> {
 
   async #loadCandidate(resourcesId: string, parentResourcesId: string | null): Promise<Candidate> {
     const update = await this.#store.getResources(resourcesId);
-    if (!update) throw new Error(`APO cannot resume: resources ${resourcesId} of run ${this.#options.runId} are not in the store`);
+    if (!update) throw new Error(`APO cannot resume: resources ${resourcesId} of run ${this.#runId} are not in the store`);
     return this.#candidateOf(resourcesId, update.resources, parentResourcesId);
   }
 
@@ -360,6 +467,10 @@ export class ApoSession<TTask> {
   #resourcesOf(template: string): NamedResources {
     return { ...this.#baseResources, [this.#options.promptResourceName]: new PromptTemplate(template, this.#engine).toResource() };
   }
+}
+
+function newTally(round: number): RoundTally {
+  return { round, rejectedEdits: 0, timedOut: [], failed: 0, critiquesWithoutLlmCalls: 0 };
 }
 
 function sleep(millis: number, signal: AbortSignal): Promise<void> {

@@ -1,11 +1,13 @@
 export { APO } from './apo.ts';
 export { LocalApoData, RemoteApoData, apoDataForStore, attachApoDatabase } from './apo-data.ts';
 export { resolveApoOptions } from './apo-options.ts';
+export { apoRunFingerprint, apoRunIdOf } from './apo-run-identity.ts';
 export { EDIT_PROMPT_VARIANTS, GRADIENT_PROMPT_VARIANTS, editMessage, extractTemplate, gradientMessage } from './apo-prompts.ts';
 export { ApoRoundsTable, apoRoundProblem } from './apo-rounds-table.ts';
 export { checkTemplateEdit } from './template-check.ts';
 export type { ApoResult } from './apo-result.ts';
 export type { ApoData, RemoteApoDataOptions } from './apo-data.ts';
-export type { ApoOptions, ResolvedApoOptions } from './apo-options.ts';
+export type { ApoOptions, ApoRunStart, ResolvedApoOptions } from './apo-options.ts';
+export type { ApoRunIdentityInput } from './apo-run-identity.ts';
 export type { ApoCandidateScore, ApoRoundRecord } from './apo-round-record.ts';
 export type { TemplateCheck } from './template-check.ts';

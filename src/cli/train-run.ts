@@ -1,0 +1,161 @@
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import OpenAI from 'openai';
+import { Collector } from '../../collector/index.ts';
+import { PromptTemplate } from '../agent/index.ts';
+import type { Agent } from '../agent/index.ts';
+import { APO, Baseline, TrainingFailedError, formatRolloutFailure, resolveApoOptions } from '../algorithm/index.ts';
+import type { ApoResult, ApoRoundRecord, ApoRunStart, BaselineResult } from '../algorithm/index.ts';
+import { createLogger } from '../logging/index.ts';
+import { loadAgent } from '../runner/index.ts';
+import { chooseModelEndpoint } from '../sim-llm/index.ts';
+import { StoreClient } from '../store/index.ts';
+import type { StoreStatistics } from '../store/index.ts';
+import { Trainer } from '../trainer/index.ts';
+import { TrainProgress } from './train-progress.ts';
+import { apoReport, baselineReport, describeRound, formatScore } from './train-report.ts';
+import type { TrainSettings } from './train-settings.ts';
+
+/** The tasks of a training, loaded and split. */
+export interface TrainData {
+  train: readonly unknown[];
+  val: readonly unknown[] | undefined;
+}
+
+/**
+ * Runs one training as `agl train` does: the model (a real one when asked for, else the simulated
+ * one, said loudly), the agent module loaded with `OPENAI_BASE_URL` pointing at it, a collector on
+ * `--db` (or the `--server`), live progress, the algorithm through the `Trainer`, then the report.
+ * Resolves with the exit code: 0 done, 1 when the training failed (e.g. the baseline's rollouts all
+ * failed), 130 when stopped by a signal.
+ */
+export async function runTraining(settings: TrainSettings, data: TrainData): Promise<number> {
+  const out = process.stdout;
+  const err = process.stderr;
+  const model = await chooseModelEndpoint({ log: err, name: 'agl train', seed: settings.seed, latencyMillis: settings.simLatencyMillis });
+  if (model.simulated) {
+    // The agent module's own OpenAI client (`new OpenAI()`) reads these: it reaches the same model.
+    process.env.OPENAI_BASE_URL = model.baseURL;
+    process.env.OPENAI_API_KEY = model.apiKey;
+  }
+  if (settings.agentModel !== undefined) process.env.AGENT_MODEL = settings.agentModel;
+
+  const { dbPath, server } = settings;
+  if (settings.fresh) for (const path of [dbPath, `${dbPath}.wal`]) rmSync(path, { force: true });
+  const resuming = server === undefined && existsSync(dbPath);
+  let collector: Collector | null = null;
+  let progress: TrainProgress | null = null;
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = (signal: string): void => {
+    if (interrupted) return;
+    interrupted = true;
+    progress?.note(`${signal}: stopping after the calls under way; run the same command again to resume from ${server ?? dbPath}`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    let agent: Agent<unknown>;
+    try {
+      agent = (await loadAgent(settings.agentPath)) as Agent<unknown>;
+    } catch (error) {
+      err.write(`agl train: cannot load the agent module ${settings.agentPath}: ${(error as Error).message}\n`);
+      return 1;
+    }
+    let storeUrl: string;
+    let store: { statistics(): Promise<StoreStatistics> };
+    out.write(`agl train ${settings.title}\n`);
+    if (server === undefined) {
+      collector = await Collector.start({ dbPath, port: settings.port, logger: createLogger(settings.logLevel) });
+      storeUrl = collector.url;
+      store = collector.store;
+      out.write(`collector: ${collector.url} (database ${dbPath}${resuming ? ', resuming from it' : ''})\n`);
+      out.write(`  traces while it runs: npx agl sql --server ${collector.url} "SELECT name, count(*) FROM spans GROUP BY name"\n`);
+      out.write(`  failures:             npx agl sql --server ${collector.url} "SELECT rollout_id, metadata->'error' FROM attempts WHERE status = 'failed'"\n`);
+      out.write(`  afterwards:           npx agl sql --db ${dbPath} "SELECT * FROM apo_rounds"\n`);
+    } else {
+      storeUrl = server.replace(/\/+$/, '');
+      store = new StoreClient({ baseUrl: storeUrl });
+      out.write(`collector: ${storeUrl} (agl serve; a training stopped earlier resumes from its database)\n`);
+      out.write(`  traces: npx agl sql --server ${storeUrl} "SELECT name, count(*) FROM spans GROUP BY name"\n`);
+    }
+    if (settings.tracesEndpoint !== undefined) out.write(`spans: to ${settings.tracesEndpoint}\n`);
+    const tasks = `${data.train.length} train / ${data.val?.length ?? `${data.train.length} (the same)`} validation tasks`;
+    const apoOptions = resolveApoOptions(settings.apo);
+    out.write(
+      settings.algorithm === 'apo'
+        ? `APO: ${apoOptions.beamRounds} rounds, beam width ${apoOptions.beamWidth}, branch factor ${apoOptions.branchFactor}, ` +
+            `val batch ${apoOptions.valBatchSize}, gradient batch ${apoOptions.gradientBatchSize}, seed ${settings.seed}; ${settings.runners} runners; ${tasks}\n`
+        : `Baseline: the prompt on the validation tasks; ${settings.runners} runners; ${tasks}\n`,
+    );
+
+    progress = new TrainProgress({ statistics: () => store.statistics() });
+    const display = progress;
+    display.state.totalRounds = settings.algorithm === 'apo' ? apoOptions.beamRounds : 0;
+    const logger = createLogger(settings.logLevel, display.logStream);
+    // Failures are loud whatever --log-level says (unless silent): the runners' first occurrences and the algorithms' failed shares are warnings.
+    const onRound = (round: ApoRoundRecord): void => {
+      display.state.round = round.round + 1;
+      display.state.bestScore = round.best_val_score;
+      if (round.round === 0) display.state.baselineScore = round.leader_val_score;
+      display.note(describeRound(round));
+    };
+    const onRunStart = (start: ApoRunStart): void => {
+      display.note(
+        start.resumedAfterRound === null
+          ? `APO run ${start.runId}: a new run (initial prompt ${start.initialResourcesId ?? 'none'})`
+          : `APO run ${start.runId}: resuming after round ${start.resumedAfterRound} (its baseline ${start.initialResourcesId}, best so far ${formatScore(start.bestScore)})` +
+              (start.identityDiffers ? '; it was started with another prompt, datasets or options and continues with its own prompts' : ''),
+      );
+    };
+    const openai = new OpenAI({ baseURL: model.baseURL, apiKey: model.apiKey });
+    const algorithm =
+      settings.algorithm === 'apo'
+        ? new APO<unknown>(openai, { ...settings.apo, resume: settings.resume, onRound, onRunStart })
+        : new Baseline<unknown>({ dataset: 'val' });
+    const trainer = new Trainer<unknown, ApoResult | BaselineResult>({
+      algorithm,
+      nRunners: settings.runners,
+      store: storeUrl,
+      tracesEndpoint: settings.tracesEndpoint,
+      initialResources: { prompt_template: new PromptTemplate(settings.prompt) },
+      runner: { minPollIntervalMillis: 20, maxPollIntervalMillis: 100 },
+      logger,
+    });
+    let result: ApoResult | BaselineResult;
+    try {
+      result = await trainer.fit(agent, { trainDataset: data.train, valDataset: data.val, signal: controller.signal });
+    } catch (error) {
+      await progress.stop();
+      if (interrupted) {
+        err.write(`agl train: stopped; run the same command again to resume from ${server ?? dbPath}\n`);
+        return 130;
+      }
+      if (error instanceof TrainingFailedError) {
+        err.write(`agl train: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    await progress.stop();
+
+    if ('rounds' in result) {
+      writeFileSync(settings.outPath, `${result.bestPrompt.template}\n`);
+      out.write(apoReport(result, settings.outPath));
+      return 0;
+    }
+    out.write(baselineReport(result));
+    if (result.total > 0 && result.succeeded === 0) {
+      const first = result.tasks.find((task) => task.failure !== null)?.failure;
+      err.write(`agl train: the baseline evaluation failed entirely — all ${result.total} rollouts failed${first ? `. First error: ${formatRolloutFailure(first)}` : ''}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await progress?.stop();
+    await collector?.close();
+    await model.close();
+  }
+}
