@@ -3,8 +3,8 @@ import type { Behaviour, BehaviourContext } from './behaviour.ts';
 import { findExperiments } from './experiments.ts';
 import { detectMathRules } from './math-rules.ts';
 import { MISSING_RULES_HEADING } from './optimizer-gradient-behaviour.ts';
-import { CRITIQUE_PATTERNS, MATH_RULE_WORDINGS, ROOM_RULE_WORDINGS, TIE_BREAK_FRAMES, TIE_BREAK_PHRASES } from './optimizer-rules.ts';
-import type { RuleKey } from './optimizer-rules.ts';
+import { CRITIQUE_PATTERNS, GENERIC_CRITIQUE_PATTERNS, GENERIC_RULE_WORDINGS, MATH_RULE_WORDINGS, ROOM_RULE_WORDINGS, TIE_BREAK_FRAMES, TIE_BREAK_PHRASES } from './optimizer-rules.ts';
+import type { GenericRuleKey, RuleKey } from './optimizer-rules.ts';
 import { findSection } from './prompt-sections.ts';
 import { detectRoomRules, TIE_BREAKS } from './room-rules.ts';
 import type { TieBreak } from './room-rules.ts';
@@ -49,7 +49,19 @@ export function applyCritique(context: BehaviourContext, template: string, criti
   const random = context.random;
   const varied = context.request.temperature > 0;
 
-  if (isMath) {
+  const generic = !isMath && !isRoomEdit(template, critique, named);
+  if (generic) {
+    // A task the simulator does not know: only general rules, in words that belong to no particular task.
+    const stated: Record<GenericRuleKey, boolean> = {
+      genericRequirements: false,
+      genericFormat: /\bformat\b|\bexactly\b/i.test(template),
+      genericCheck: /\bcheck\b|\bverif/i.test(template),
+    };
+    for (const rule of genericRulesNamedIn(critique)) {
+      // The format rule goes last, as the room and math formats do.
+      if (!stated[rule]) additions.push({ rule: rule === 'genericFormat' ? 'format' : rule, text: choose(context, GENERIC_RULE_WORDINGS[rule]) });
+    }
+  } else if (isMath) {
     const stated = detectMathRules(template);
     if (named.includes('mathInclusive') && !stated.inclusive) additions.push({ rule: 'mathInclusive', text: choose(context, MATH_RULE_WORDINGS.mathInclusive) });
     if ((named.includes('mathFormat') || named.includes('roomFormat')) && stated.format === 'prose') {
@@ -80,16 +92,35 @@ export function applyCritique(context: BehaviourContext, template: string, criti
     kept = additions.filter(() => !random.chance(dropChance));
     if (kept.length === 0) kept = [random.pick(additions)];
   }
-  if (kept.length === 0 && named.length === 0) {
+  if (kept.length === 0 && (named.length === 0 || generic)) {
     kept = [{ rule: 'generic', text: choose(context, GENERIC_ADVICE) }];
   }
   if (kept.length === 0) return template;
-  const format = kept.filter((addition) => addition.rule === 'roomFormat' || addition.rule === 'mathFormat');
+  const format = kept.filter((addition) => addition.rule === 'roomFormat' || addition.rule === 'mathFormat' || addition.rule === 'format');
   const rules = kept.filter((addition) => !format.includes(addition));
   const layout = varied ? random.integer(2) : 0;
   const body = rules.length === 0 ? '' : layout === 0 ? rules.map((addition) => addition.text).join(' ') : `Rules:\n${rules.map((addition) => `- ${addition.text}`).join('\n')}`;
   const parts = [template.trimEnd(), body, ...format.map((addition) => addition.text)].filter(Boolean);
   return joinWithoutNewBraces(parts);
+}
+
+/** Room-specific rules (the constraints and tie-breaks): naming one makes an edit a room edit. */
+const ROOM_SPECIFIC: readonly RuleKey[] = ['availability', 'capacity', 'equipment', 'accessibility', 'noRoom', ...TIE_BREAKS];
+
+/**
+ * Whether an edit is the room selector's: the critique names a room-specific rule or the
+ * `final_choice` line, or the template speaks of rooms. "Answer format" alone is not enough: every
+ * task has one.
+ */
+function isRoomEdit(template: string, critique: string, named: readonly RuleKey[]): boolean {
+  return named.some((rule) => ROOM_SPECIFIC.includes(rule)) || /\bfinal_choice\b|\bROOM_ID\b/.test(critique) || /\brooms?\b/i.test(template);
+}
+
+/** The generic rules a critique asks for (from its "missing rules" list when it has one). */
+function genericRulesNamedIn(critique: string): GenericRuleKey[] {
+  const at = critique.indexOf(MISSING_RULES_HEADING);
+  const scope = at >= 0 ? critique.slice(at + MISSING_RULES_HEADING.length) : critique;
+  return (Object.keys(GENERIC_CRITIQUE_PATTERNS) as GenericRuleKey[]).filter((rule) => GENERIC_CRITIQUE_PATTERNS[rule].test(scope));
 }
 
 const GENERIC_ADVICE = [

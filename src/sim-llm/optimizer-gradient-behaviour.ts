@@ -5,6 +5,7 @@ import type { Finding } from './experiment-analysis.ts';
 import { findExperiments } from './experiments.ts';
 import type { Experiment } from './experiments.ts';
 import type { RuleKey } from './optimizer-rules.ts';
+import { findSection } from './prompt-sections.ts';
 import { TIE_BREAKS } from './room-rules.ts';
 import type { TieBreak } from './room-rules.ts';
 
@@ -26,7 +27,7 @@ export const optimizerGradientBehaviour: Behaviour = {
     if (!OPTIMIZER_WORDS.test(text) || !/prompt|template|instruction/i.test(text)) return undefined;
     const experiments = findExperiments(text);
     if (experiments.length === 0) return undefined;
-    return { content: writeCritique(context, experiments) };
+    return { content: writeCritique(context, experiments, findSection(text, 'prompt') ?? '') };
   },
 };
 
@@ -71,7 +72,10 @@ const RULE_DESCRIPTIONS: Record<Exclude<RuleKey, TieBreak>, string[]> = {
   ],
 };
 
-function writeCritique(context: BehaviourContext, experiments: Experiment[]): string {
+function writeCritique(context: BehaviourContext, experiments: Experiment[], template: string): string {
+  // A task the simulator cannot re-solve (neither rooms nor sums) gets a critique in general terms:
+  // naming the room selector's rules in it would send the edit off writing them into any prompt.
+  if (!experiments.some((experiment) => analyseExperiment(experiment) !== undefined)) return writeGenericCritique(context, experiments, template);
   const failing = experiments.filter(isFailing);
   const rewards = experiments.map((experiment) => experiment.reward).filter((reward): reward is number => reward !== undefined);
   const mean = rewards.length > 0 ? rewards.reduce((sum, reward) => sum + reward, 0) / rewards.length : undefined;
@@ -127,4 +131,76 @@ function writeCritique(context: BehaviourContext, experiments: Experiment[]): st
   }
   if (missing.length === 0) lines.push('- none identified; state the task rules and the answer format explicitly');
   return lines.join('\n');
+}
+
+/** States an output form: "format", "exactly", "reply with", "answer with", "return only"... */
+const STATES_FORMAT = /\bformat\b|\bexactly\b|\b(?:reply|respond|answer) (?:with|in)\b|\breturn (?:only|just|the)\b|\bonly the\b/i;
+/** Asks for a check before answering. */
+const STATES_CHECK = /\bcheck\b|\bverif\w*|\bdouble[- ]check/i;
+
+/**
+ * The critique of a task the simulator does not know: what the failing rollouts answered (quoted,
+ * beside what passing ones answered), and general rules — state the task's requirements as rules,
+ * fix the answer's form when the template does not, check the answer before giving it. It names
+ * nothing of any particular task, so the edit stays in the task's own terms.
+ */
+function writeGenericCritique(context: BehaviourContext, experiments: Experiment[], template: string): string {
+  const failing = experiments.filter(isFailing);
+  const passing = experiments.filter((experiment) => !isFailing(experiment));
+  const rewards = experiments.map((experiment) => experiment.reward).filter((reward): reward is number => reward !== undefined);
+  const mean = rewards.length > 0 ? rewards.reduce((sum, reward) => sum + reward, 0) / rewards.length : undefined;
+  const lines: string[] = [
+    choose(context, [
+      `Critique of the prompt template (simulated optimizer, general review: the task is not one the simulator can re-solve): ${experiments.length} experiments, ${failing.length} failing${mean === undefined ? '' : `, mean reward ${mean.toFixed(2)}`}.`,
+      `Simulated general review of ${experiments.length} rollouts (${failing.length} below full reward${mean === undefined ? '' : `, average ${mean.toFixed(2)}`}); the simulator cannot check this task's answers itself.`,
+    ]),
+  ];
+  if (failing.length === 0) {
+    lines.push('', 'Every rollout reached full reward: the prompt already states what the task needs. Keep it as it is.', '', MISSING_RULES_HEADING, '- none');
+    return lines.join('\n');
+  }
+  lines.push('', choose(context, ['What the rollouts got wrong:', 'Observed problems:']));
+  for (const experiment of failing.slice(0, 8)) {
+    const answer = lastAnswer(experiment);
+    const scored = experiment.reward === undefined ? `status ${experiment.status ?? 'unknown'}` : `reward ${experiment.reward}`;
+    const words = answer ? answer.split(/\s+/).length : 0;
+    const detail = !answer
+      ? 'gave no answer'
+      : words > 60
+        ? `answered at length (${words} words), starting ${quote(answer)}`
+        : `answered ${quote(answer)}`;
+    lines.push(`- Experiment ${experiment.index} (${scored}): ${detail}.`);
+  }
+  const reference = passing.map(lastAnswer).find(Boolean);
+  if (reference) lines.push(`- For comparison, a rollout with full reward answered ${quote(reference)}.`);
+  lines.push('', MISSING_RULES_HEADING);
+  lines.push(
+    `- ${choose(context, [
+      "Requirements: the prompt does not turn the task's requirements into explicit rules; state each one the answer must satisfy.",
+      'Requirements: the failing answers ignore part of the input; the prompt should say that every requirement in it must be met.',
+    ])}`,
+  );
+  if (!STATES_FORMAT.test(template)) {
+    lines.push(
+      `- ${choose(context, [
+        'Answer format: the prompt does not fix the form of the answer; ask for the answer alone, on a final line, in the form the task expects.',
+        'Answer format: answers vary in form; the prompt should say exactly what the final line must contain.',
+      ])}`,
+    );
+  }
+  if (!STATES_CHECK.test(template)) lines.push('- Self-check: ask the agent to check its answer against every requirement before giving it.');
+  return lines.join('\n');
+}
+
+/** The last assistant message's text, whitespace folded. */
+function lastAnswer(experiment: Experiment): string {
+  for (let index = experiment.messages.length - 1; index >= 0; index--) {
+    const message = experiment.messages[index];
+    if (message.role === 'assistant' && message.content.trim()) return message.content.replace(/\s+/g, ' ').trim();
+  }
+  return '';
+}
+
+function quote(text: string): string {
+  return `"${text.length > 100 ? `${text.slice(0, 97)}...` : text}"`;
 }

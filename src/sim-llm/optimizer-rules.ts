@@ -90,3 +90,35 @@ export const MATH_RULE_WORDINGS: Record<'mathInclusive' | 'mathFormat', string[]
   ],
   mathFormat: ['End with a final line "Answer: <number>".', 'Give the result on its own line as Answer: <number>.'],
 };
+
+/**
+ * The rules of a task the simulator does not know (neither the room selector nor the math agent):
+ * it cannot re-solve such a task, so it critiques and edits in general terms only.
+ */
+export type GenericRuleKey = 'genericRequirements' | 'genericFormat' | 'genericCheck';
+
+/** How a critique names each generic rule. */
+export const GENERIC_CRITIQUE_PATTERNS: Record<GenericRuleKey, RegExp> = {
+  genericRequirements: /\brequirements?\b|\bexplicit rules?\b|\btask(?:'s)? rules\b/i,
+  genericFormat: /\b(?:answer|output|response) format\b|\bform of the answer\b/i,
+  genericCheck: /\bself[- ]check\b|\bcheck (?:its|the|your) answer\b|\bverif\w*/i,
+};
+
+/**
+ * Generic rule sentences for the edit; none contains a brace, and none names anything of the
+ * room selector or the math agent (rooms, `final_choice`, No Room, `Answer: <number>`).
+ */
+export const GENERIC_RULE_WORDINGS: Record<GenericRuleKey, string[]> = {
+  genericRequirements: [
+    'Read every field of the input and treat each requirement it states as a rule the answer must satisfy.',
+    'Apply every requirement given in the input; do not ignore or soften any of them.',
+  ],
+  genericFormat: [
+    'Give the answer in exactly the form the task asks for, on a final line of its own with nothing else on it.',
+    'End with a single line that holds only the answer, in the exact form the task requires.',
+  ],
+  genericCheck: [
+    'Before answering, check the answer against each requirement of the task.',
+    'Verify that the answer satisfies every stated requirement before giving it.',
+  ],
+};

@@ -4,7 +4,7 @@ import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { detectMathRules, detectRoomRules, MISSING_RULES_HEADING } from '../../src/sim-llm/index.ts';
 import type { SimLlmServer } from '../../src/sim-llm/index.ts';
-import { MATH_RULE_WORDINGS, ROOM_RULE_WORDINGS, TIE_BREAK_FRAMES, TIE_BREAK_PHRASES } from '../../src/sim-llm/optimizer-rules.ts';
+import { GENERIC_RULE_WORDINGS, MATH_RULE_WORDINGS, ROOM_RULE_WORDINGS, TIE_BREAK_FRAMES, TIE_BREAK_PHRASES } from '../../src/sim-llm/optimizer-rules.ts';
 import { BASELINE_TEMPLATE, bracesBalanced, placeholders, runRoomTask, scoreTemplate, startSim, TASKS } from './room-harness.ts';
 import type { RoomRun, RoomTaskRecord } from './room-harness.ts';
 
@@ -202,3 +202,63 @@ describe('optimizer: experiments as llm_calls rows', () => {
     assert.match(missingSection(await critique(BASELINE_TEMPLATE, experiments, 0)), /No Room|capacity slack/);
   });
 });
+
+describe('optimizer: a task the simulator does not know', () => {
+  // A support-ticket triage agent: neither rooms nor sums. The simulator cannot re-solve it, so it
+  // must critique and edit in general terms, never with the room selector's rules.
+  const TRIAGE_TEMPLATE = 'Triage this support ticket.\nSubject: {subject}\nBody: {body}\nCustomer tier: {tier}';
+  const tickets = [
+    { subject: 'Charged twice', body: 'My card was charged twice this month', tier: 'gold' },
+    { subject: 'Cannot log in', body: 'The password reset email never arrives', tier: 'free' },
+    { subject: 'Export fails', body: 'The export endpoint answers 500 since yesterday', tier: 'enterprise' },
+    { subject: 'Refund', body: 'I want my money back for the annual plan', tier: 'free' },
+  ];
+  const ROOM_TEXT = /\brooms?\b|final_choice|ROOM_ID|No Room|capacity|accessib|tie-?break|Answer: </i;
+
+  async function triageExperiments(): Promise<ExperimentRecord[]> {
+    const experiments: ExperimentRecord[] = [];
+    for (const [index, ticket] of tickets.entries()) {
+      const content = TRIAGE_TEMPLATE.replace(/\{(\w+)\}/g, (_, key: keyof typeof ticket) => ticket[key]);
+      const messages: ChatCompletionMessageParam[] = [{ role: 'user', content }];
+      const reply = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages });
+      messages.push({ role: 'assistant', content: reply.choices[0].message.content ?? '' });
+      experiments.push({ status: 'succeeded', final_reward: index % 2, messages });
+    }
+    return experiments;
+  }
+
+  it('a gradient and an edit add general rules, keep every {placeholder} and write no room-selector text', async () => {
+    const experiments = await triageExperiments();
+    for (const temperature of [0, 1]) {
+      const text = await critique(TRIAGE_TEMPLATE, experiments, temperature);
+      assert.doesNotMatch(text, ROOM_TEXT, text);
+      const missing = missingSection(text);
+      assert.match(missing, /Requirements:/);
+      assert.match(missing, /Answer format:/, 'the template fixes no answer format');
+      assert.match(text, /Experiment 1 \(reward 0\): answered "/, 'the failing answers are quoted');
+      for (const seed of temperature === 0 ? [undefined] : [0, 1, 2, 3, 4, 5]) {
+        const next = await edit(TRIAGE_TEMPLATE, text, { temperature, seed });
+        assert.ok(next.startsWith(TRIAGE_TEMPLATE), next);
+        assert.notEqual(next, TRIAGE_TEMPLATE, 'something is added');
+        assert.deepEqual(placeholders(next), placeholders(TRIAGE_TEMPLATE));
+        assert.ok(bracesBalanced(next));
+        assert.doesNotMatch(next, ROOM_TEXT, next);
+      }
+    }
+  });
+
+  it('an edit of an unknown-task prompt with a critique that only asks for an answer format adds a general format rule', async () => {
+    const next = await edit(TRIAGE_TEMPLATE, `${MISSING_RULES_HEADING}\n- Answer format: the prompt sets no output format.`, { temperature: 0 });
+    assert.equal(next, `${TRIAGE_TEMPLATE}\n\n${GENERIC_RULE_WORDINGS.genericFormat[0]}`);
+    assert.doesNotMatch(next, ROOM_TEXT);
+  });
+
+  it('every generic wording is free of braces and of room-selector and math text', () => {
+    for (const text of Object.values(GENERIC_RULE_WORDINGS).flat()) {
+      assert.doesNotMatch(text, /[{}]/, text);
+      assert.doesNotMatch(text, ROOM_TEXT, text);
+      assert.equal(detectRoomRules(text).format.kind, 'prose', text);
+    }
+  });
+});
+
