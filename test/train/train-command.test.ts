@@ -78,10 +78,16 @@ describe('agl train', () => {
     for (const name of PLACEHOLDERS) assert.ok(saved.includes(name), `${name} kept in the best prompt`);
     assert.notEqual(saved.split('\n')[0], saved, 'the best prompt is an edited one (more than the baseline line)');
 
-    // The same database again: APO resumes after its last round, scoring nothing new.
-    const again = await agl(['train', 'room-selector', '--db', join(dir, 'train.duckdb'), '--out', out, '--rounds', '1', '--runners', '2', '--seed', '1'], dir);
+    // The same training again on the same database (the runners are not part of a run's identity):
+    // APO resumes after its last round, scoring nothing new.
+    const again = await agl(
+      ['train', 'room-selector', '--db', join(dir, 'train.duckdb'), '--out', out, '--rounds', '1', '--beam-width', '2', '--branch-factor', '2',
+        '--val-batch-size', '6', '--gradient-batch-size', '4', '--runners', '2', '--seed', '1'],
+      dir,
+    );
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /resuming from it/);
+    assert.match(again.stderr, /APO run apo-[0-9a-f]{12}: resuming after round 1 /);
     assert.equal(scoreLine(again.stdout, 'best'), best);
     assert.equal(scoreLine(again.stdout, 'baseline'), baseline);
   });
