@@ -99,7 +99,7 @@ function locateJsonError(text: string, error: Error): number | null {
       try {
         JSON.parse(element.text);
       } catch (elementError) {
-        const position = positionOf(elementError as Error);
+        const position = positionOf(elementError as Error) ?? offendingIndex(element.text);
         const leading = element.text.length - element.text.trimStart().length;
         return lineAt(element.offset + (position ?? leading));
       }
@@ -107,6 +107,26 @@ function locateJsonError(text: string, error: Error): number | null {
   }
   const position = positionOf(error);
   return position === null ? lineAt(text.trimEnd().length) : lineAt(position);
+}
+
+/**
+ * Where an element's JSON goes wrong when V8's message has no position ("Unexpected token"): the
+ * first prefix that fails for another reason than being incomplete ends just after the culprit.
+ * Quadratic, so only for elements of a reasonable size (a task).
+ */
+function offendingIndex(text: string): number | null {
+  if (text.length > 20_000) return null;
+  for (let end = 1; end <= text.length; end++) {
+    try {
+      JSON.parse(text.slice(0, end));
+    } catch (error) {
+      const message = (error as Error).message;
+      const position = positionOf(error as Error);
+      const incomplete = /end of JSON input|Unterminated string/.test(message) || position === end;
+      if (!incomplete) return end - 1;
+    }
+  }
+  return null;
 }
 
 function positionOf(error: Error): number | null {
