@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { AglError, UnauthorizedError } from '../src/errors/index.ts';
 import { OtlpForwarder } from '../src/forward/index.ts';
@@ -11,6 +12,7 @@ import type { Logger } from '../src/logging/index.ts';
 import { DEFAULT_SQL_TIMEOUT_MILLIS, Database, DuckDBSpanSink, QueryGate } from '../src/storage/index.ts';
 import { DuckDBLightningStore } from '../src/store/index.ts';
 import { OtlpGrpcReceiver } from './grpc/index.ts';
+import { PortInUseError } from './port-in-use-error.ts';
 import { ByteBudget } from './http/byte-budget.ts';
 import { requestGuard } from './http/request-guard.ts';
 import { sendError, sendJson } from './http/respond.ts';
@@ -271,16 +273,26 @@ export class Collector {
       }
     });
     server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    // A start that fails (a port is taken) releases what was opened so far, so the process can exit.
+    const release = async (): Promise<void> => {
+      dashboard.close();
+      await ingestor.close();
+      await sink.close();
+      await store.close();
+      await database.close();
+      await forwarder?.close(0);
+    };
+    try {
+      await listen(server, port, host);
+    } catch (error) {
+      await release();
+      throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError('http', host, port, { cause: error }) : error;
+    }
     let grpc: OtlpGrpcReceiver | null = null;
     if (grpcPort !== null) {
       try {
+        // grpc-js reports a taken port only in its message text: find out first, from the system's own error code.
+        if (grpcPort !== 0) await assertPortFree(host, grpcPort);
         grpc = await OtlpGrpcReceiver.start({
           ingestor,
           host,
@@ -292,12 +304,8 @@ export class Collector {
           logger,
         });
       } catch (error) {
-        // E.g. the port is taken: release what was opened so far.
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await ingestor.close();
-        await sink.close();
-        await store.close();
-        await database.close();
+        await release();
         throw error;
       }
     }
@@ -359,4 +367,31 @@ function hasBearerToken(header: string | undefined, token: Buffer): boolean {
   if (!match) return false;
   const given = Buffer.from(match[1]);
   return given.length === token.length && timingSafeEqual(given, token);
+}
+
+/** Listens on `port`; rejects with the system's error (e.g. `EADDRINUSE`). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Throws {@link PortInUseError} when `port` on `host` is taken (binds it for a moment, then lets it go). */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  const probe = createNetServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ port, host, exclusive: true }, () => resolve());
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('grpc', host, port, { cause: error });
+    throw error;
+  } finally {
+    if (probe.listening) await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Collector } from '../../collector/index.ts';
+import { Collector, PortInUseError } from '../../collector/index.ts';
 import { tracesUrl } from '../forward/index.ts';
 import { createLogger, parseLogLevel } from '../logging/index.ts';
 import { UsageError } from './sql-command.ts';
@@ -105,21 +105,32 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
   }
   const dbPath = values.db ?? process.env.AGL_DB ?? './agl.duckdb';
-  const collector = await Collector.start({
-    dbPath,
-    port,
-    grpcPort: values['no-grpc'] ? null : grpcPort,
-    host: values.host,
-    token: values.token ?? process.env.AGL_TOKEN,
-    maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
-    sqlTimeoutMillis: Math.round(sqlTimeoutSeconds * 1000),
-    sqlAllowFiles: sqlAllowFiles ?? null,
-    maxCommitWaitMillis,
-    logger,
-    forwardUrl,
-    forwardOptions: { headers: forwardHeaders },
-    corsOrigins: values['cors-origin'] ?? [],
-  });
+  let collector: Collector;
+  try {
+    collector = await Collector.start({
+      dbPath,
+      port,
+      grpcPort: values['no-grpc'] ? null : grpcPort,
+      host: values.host,
+      token: values.token ?? process.env.AGL_TOKEN,
+      maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
+      sqlTimeoutMillis: Math.round(sqlTimeoutSeconds * 1000),
+      sqlAllowFiles: sqlAllowFiles ?? null,
+      maxCommitWaitMillis,
+      logger,
+      forwardUrl,
+      forwardOptions: { headers: forwardHeaders },
+      corsOrigins: values['cors-origin'] ?? [],
+    });
+  } catch (error) {
+    if (!(error instanceof PortInUseError)) throw error;
+    const hint =
+      error.listener === 'http'
+        ? 'choose another port with --port N (--port 0 picks a free one, and a free gRPC port with it)'
+        : 'choose another gRPC port with --grpc-port N, let the system pick one with --grpc-port 0, or serve no gRPC with --no-grpc';
+    process.stderr.write(`agl serve: ${error.message}: another collector may be running there; ${hint}\n`);
+    return 1;
+  }
   // The start-up line: scripts and tests read the URL from it.
   process.stdout.write(`agl collector listening on ${collector.url} (database ${dbPath})\n`);
   // A line of its own, so that the first one keeps its format for the scripts that parse it.

@@ -1,0 +1,23 @@
+import { AglError } from '../src/errors/index.ts';
+
+/** Which listener of the collector could not bind its port. */
+export type CollectorListener = 'http' | 'grpc';
+
+/**
+ * The collector could not start: a port it was told to listen on is taken (`EADDRINUSE`). Nothing
+ * it opened is left behind (database, decoder threads, the other listener), so the process can
+ * exit or try another port.
+ */
+export class PortInUseError extends AglError {
+  /** The listener that could not bind: OTLP/HTTP + store API (`http`) or OTLP/gRPC (`grpc`). */
+  readonly listener: CollectorListener;
+  readonly host: string;
+  readonly port: number;
+
+  constructor(listener: CollectorListener, host: string, port: number, options?: { cause?: unknown }) {
+    super('port_in_use', 500, `${listener === 'http' ? 'HTTP' : 'OTLP/gRPC'} port ${port} on ${host} is already in use (EADDRINUSE)`, options);
+    this.listener = listener;
+    this.host = host;
+    this.port = port;
+  }
+}
