@@ -69,7 +69,7 @@ export function registerDashboardResourceRoutes(router: Router, database: Databa
       const rounds = await queryObjects(
         database,
         `SELECT round, completed_at, candidates, beam, leader_resources_id, leader_val_score, best_resources_id, best_val_score,
-                rejected_edits, timed_out_rollouts
+                rejected_edits, timed_out_rollouts, failed_rollouts, critiques_without_llm_calls
          FROM apo_rounds WHERE run_id = $1 ORDER BY round LIMIT 1000`,
         [runId],
         ['candidates', 'beam'],

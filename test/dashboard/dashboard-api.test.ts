@@ -187,6 +187,14 @@ describe('dashboard API', () => {
     const training = await getJson(collector, '/v1/agl/dashboard/training');
     assert.equal(training.run_id, 'run-1');
     assert.equal(training.best.resources.prompt_template.template, 'Say {x}.');
+    // A round posted without the failure counts (an older client) shows them as 0; one with them, as sent.
+    assert.deepEqual([training.rounds[0].failed_rollouts, training.rounds[0].critiques_without_llm_calls], [0, 0]);
+    const counted = await fetch(`${collector.url}/v1/agl/apo/rounds`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...round, round: 1, failed_rollouts: 3, critiques_without_llm_calls: 2 }),
+    });
+    assert.equal(counted.status, 200);
+    const withCounts = await getJson(collector, '/v1/agl/dashboard/training');
+    assert.deepEqual([withCounts.rounds[1].failed_rollouts, withCounts.rounds[1].critiques_without_llm_calls], [3, 2]);
     await getJson(collector, '/v1/agl/dashboard/training?run_id=other', 404);
     const workers = await getJson(collector, '/v1/agl/dashboard/workers');
     assert.deepEqual(workers.items.map((worker: any) => [worker.worker_id, worker.current_rollout_id]), [['worker-a', rolloutId]]);

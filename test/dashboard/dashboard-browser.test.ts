@@ -6,7 +6,9 @@ import OpenAI from 'openai';
 import { APO, PromptTemplate, Trainer } from '../../src/index.ts';
 import type { ApoResult } from '../../src/index.ts';
 import { createLogger } from '../../src/logging/index.ts';
+import { describeFailure } from '../../src/runner/index.ts';
 import { SimLlmServer } from '../../src/sim-llm/index.ts';
+import { StoreClient } from '../../src/store/index.ts';
 import { BASELINE_PROMPT, createRoomSelectorAgent } from '../../examples/room-selector/room-agent.ts';
 import { TRAIN_TASKS, VAL_TASKS } from '../../examples/room-selector/room-data.ts';
 import type { RoomTask } from '../../examples/room-selector/room-data.ts';
@@ -139,8 +141,23 @@ test('dashboard: every page in a real browser during and after an APO training',
     await page.locator('[data-testid=chart] circle').first().waitFor();
     assert.ok((await page.locator('[data-testid=rounds-table] tbody tr').count()) >= 2, 'baseline and round 1');
     assert.match(await page.locator('[data-testid=best-prompt]').innerText(), /\{date\}/);
+    assert.equal(await page.locator('[data-testid=failed-rollouts] .big').innerText(), '0');
     const trainingShot = await shoot('training', 'Best prompt');
     if (process.env.AGL_DASHBOARD_SCREENSHOT) copyFileSync(trainingShot, process.env.AGL_DASHBOARD_SCREENSHOT);
+
+    // A failed rollout's page shows its exception, as its runner recorded it.
+    const store = new StoreClient({ baseUrl: collector.url });
+    const [queued] = await store.enqueueRollouts([{ input: { ticket: 'broken' } }]);
+    const [taken] = await store.dequeueRollouts({ limit: 1, workerId: 'worker-failing' });
+    assert.equal(taken.rollout_id, queued.rollout_id);
+    const failure = describeFailure(new TypeError('grader exploded on broken'));
+    await store.updateAttempt(taken.rollout_id, taken.attempt.attempt_id, { status: 'failed', metadata: { error: failure } });
+    await page.goto(`${collector.url}/rollouts/${taken.rollout_id}`);
+    const exception = page.locator('[data-testid=attempt-error]');
+    await exception.waitFor();
+    const shown = await exception.innerText();
+    assert.match(shown, /TypeError: grader exploded on broken/);
+    assert.ok(failure.origin && shown.includes(`at ${failure.origin}`), shown);
 
     // Workers: the training's runners with their last heartbeat.
     await page.getByRole('link', { name: 'Workers' }).click();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Database, runReadOnlyQuery } from '../../src/storage/index.ts';
@@ -97,6 +97,36 @@ describe('agl train --agent (your own agent)', () => {
     assert.ok((rollouts.n as number) >= 8 && calls.n === rollouts.n, `one call per rollout: ${calls.n} calls, ${rollouts.n} rollouts`);
     const rounds = await query(join(dir, 'own.duckdb'), 'SELECT round, failed_rollouts, critiques_without_llm_calls FROM apo_rounds ORDER BY round');
     assert.deepEqual(rounds.map((round) => [round.round, round.failed_rollouts, round.critiques_without_llm_calls]), [[0, 0, 0], [1, 0, 0]]);
+  });
+
+  it('takes the same keys in a --config file (paths relative to it; CSV datasets), refusing unknown keys with the known ones', { timeout: 60_000 }, async () => {
+    const dir = project('agl-own-config-');
+    const csv = (tasks: typeof TASKS) => `id,ticket,expected\n${tasks.map((task) => `${task.id},"${task.ticket.replace('Ticket', '""Ticket""')}",${task.expected}`).join('\n')}\n`;
+    writeFileSync(join(dir, 'train.csv'), csv(TASKS.slice(0, 10)));
+    writeFileSync(join(dir, 'val.csv'), csv(TASKS.slice(10)));
+    const config = join(dir, 'conf', 'train.yaml');
+    mkdirSync(join(dir, 'conf'));
+    writeFileSync(config, 'agent: ../agent.ts\ndataset: ../train.csv\nvalDataset: ../val.csv\npromptFile: ../prompt.txt\nrunners: 3\ndb: ../c.duckdb\napo:\n  beamRounds: 0\n');
+    const run = await agl(['train', '--config', config], dir);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /APO: 0 rounds, beam width 4, branch factor 4, val batch 16, gradient batch 4, seed 0; 3 runners; 10 train \/ 6 validation tasks/);
+    assert.match(run.stdout, /│ baseline +│ 0 +│ rs-[0-9a-f]+ /);
+    assert.ok(existsSync(join(dir, 'c.duckdb')) && existsSync(join(dir, 'best-prompt.txt')));
+    // The CSV's quoted quotes reached the agent: the prompt it sent holds them.
+    const [call] = await query(join(dir, 'c.duckdb'), "SELECT input_messages::VARCHAR AS messages FROM llm_calls WHERE rollout_id IS NOT NULL LIMIT 1");
+    assert.match(String(call.messages), /\\"Ticket\\" \d+: the customer writes/);
+
+    writeFileSync(config, 'agent: ../agent.ts\ndatasets: ../train.csv\n');
+    const unknown = await agl(['train', '--config', config], dir);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown key `datasets` \(known: example, agent, dataset, valDataset, valFraction, prompt, promptFile, algorithm, /);
+    writeFileSync(join(dir, 'bad.csv'), 'id,ticket,expected\nt1,"fine",bug\nt2,"unclosed,bug\n');
+    const bad = await agl(['train', '--agent', './agent.ts', '--dataset', 'bad.csv', '--prompt-file', 'prompt.txt'], dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /agl train: .*my-agent\/bad\.csv:3: the quoted field opened on line 3 is never closed/);
+    const bare = await agl(['train', './agent.ts'], dir);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /unknown example `\.\/agent\.ts` .*for your own agent module: --agent \.\/agent\.ts/);
   });
 
   it('stops before training when the prompt names a placeholder the tasks do not have (exit 1)', { timeout: 30_000 }, async () => {

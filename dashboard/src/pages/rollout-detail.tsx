@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
-import type { RolloutDetail } from '../api.ts';
+import type { Attempt, RolloutDetail } from '../api.ts';
 import { Empty, ErrorBox, JsonBlock, Status, formatAgo, formatDuration, formatTime } from '../components.tsx';
 import { Link } from '../router.tsx';
 import { useApi } from '../use-api.ts';
@@ -88,9 +88,46 @@ export function RolloutDetailPage({ rolloutId }: { rolloutId: string }) {
           </tbody>
         </table>
       )}
+      <AttemptErrors attempts={attempts} />
       <h2>Input</h2>
       <JsonBlock value={rollout.input} />
       {rollout.metadata ? (<><h2>Metadata</h2><JsonBlock value={rollout.metadata} /></>) : null}
     </section>
+  );
+}
+
+/** What a failed attempt's runner recorded (`metadata.error`). */
+interface AttemptError {
+  type?: string;
+  message?: string;
+  origin?: string | null;
+  stack?: string | null;
+}
+
+function errorOf(attempt: Attempt): AttemptError | null {
+  const error = (attempt.metadata as { error?: unknown } | null)?.error;
+  return typeof error === 'object' && error !== null ? (error as AttemptError) : null;
+}
+
+/** The exception of each failed attempt: class, message, where it was thrown, and the stack. */
+function AttemptErrors({ attempts }: { attempts: Attempt[] }) {
+  const failed = attempts.flatMap((attempt) => {
+    const error = errorOf(attempt);
+    return error ? [{ attempt, error }] : [];
+  });
+  if (failed.length === 0) return null;
+  return (
+    <>
+      <h2>Exception{failed.length > 1 ? 's' : ''}</h2>
+      {failed.map(({ attempt, error }) => (
+        <div key={attempt.attempt_id} data-testid="attempt-error">
+          <div className="error">
+            <strong>{error.type ?? 'Error'}</strong>: {error.message ?? '(no message)'}
+            {error.origin ? <div className="small">at {error.origin} · attempt {attempt.sequence_id} ({attempt.attempt_id})</div> : <div className="small">attempt {attempt.sequence_id} ({attempt.attempt_id})</div>}
+          </div>
+          {error.stack ? <pre className="json">{error.stack}</pre> : null}
+        </div>
+      ))}
+    </>
   );
 }

@@ -31,11 +31,12 @@ export function TrainingPage({ query }: { query: URLSearchParams }) {
         <div className="card"><div className="label">baseline validation</div><span className="big">{formatScore(baseline)}</span></div>
         <div className="card"><div className="label">best validation</div><span className="big">{formatScore(data.best?.val_score)}</span></div>
         <div className="card"><div className="label">rounds</div><span className="big">{data.rounds.length - 1}</span></div>
+        <div className="card" data-testid="failed-rollouts"><div className="label">failed rollouts</div><span className="big">{data.rounds.reduce((sum, round) => sum + (round.failed_rollouts ?? 0), 0)}</span></div>
       </div>
       <Chart rounds={data.rounds} />
       <h2>Rounds</h2>
       <table className="grid" data-testid="rounds-table">
-        <thead><tr><th>round</th><th>completed</th><th>leader</th><th>leader validation</th><th>best</th><th>best validation</th><th>beam (batch score)</th><th>refused edits</th><th>timed out</th></tr></thead>
+        <thead><tr><th>round</th><th>completed</th><th>leader</th><th>leader validation</th><th>best</th><th>best validation</th><th>beam (batch score)</th><th>refused edits</th><th>timed out</th><th>failed rollouts</th><th>critiques without LLM calls</th></tr></thead>
         <tbody>
           {data.rounds.map((round) => (
             <tr key={round.round}>
@@ -48,6 +49,8 @@ export function TrainingPage({ query }: { query: URLSearchParams }) {
               <td>{round.beam.map((member) => `${member.resources_id} (${formatScore(member.val_batch_score)})`).join(', ')}</td>
               <td className="num">{round.rejected_edits}</td>
               <td className="num">{round.timed_out_rollouts}</td>
+              <td className={`num${round.failed_rollouts ? ' status-failed' : ''}`}>{round.failed_rollouts ?? 0}</td>
+              <td className="num">{round.critiques_without_llm_calls ?? 0}</td>
             </tr>
           ))}
         </tbody>
