@@ -1,6 +1,6 @@
 /**
  * The store's data types. Objects (rollouts, attempts, resources, workers, spans) keep the field
- * names of Agent Lightning v0.3's store API (`../shared/contracts/agl-store-openapi.json`): they
+ * names of Agent Lightning v0.3's store API (`docs/store-openapi.json`): they
  * go over the wire as they are, and times are epoch seconds. Options of methods are camelCase.
  */
 

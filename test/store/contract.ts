@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
  * reference resolves inside the document, and response bodies are checked against the schema the
  * contract gives for (path, method, status).
  */
-const document = JSON.parse(readFileSync(new URL('../../../shared/contracts/agl-store-openapi.json', import.meta.url), 'utf8')) as {
+const document = JSON.parse(readFileSync(new URL('../../docs/store-openapi.json', import.meta.url), 'utf8')) as {
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
   components: { schemas: Record<string, unknown> };
 };
