@@ -39,7 +39,8 @@ export async function fillDashboardData(database: Database, size: DashboardDataS
       start_time, end_time, 'worker-' || (created_order % 8)::VARCHAR, coalesce(end_time, start_time), '{}' FROM rollouts`);
     await run(`INSERT INTO workers SELECT 'worker-' || i::VARCHAR, 'busy', '{"rollouts_taken": 10}', 1790001000, 1790001000, 1790001000, NULL,
       'ro-' || lpad(($1 - 8 + i)::VARCHAR, 8, '0'), 'at-' || lpad(($1 - 8 + i)::VARCHAR, 8, '0') FROM range(8) t(i)`, [size.rollouts]);
-    await run(`INSERT INTO apo_rounds SELECT 'bench', i, 1790000100 + i, '[]', '[]', 'rs-' || lpad(i::VARCHAR, 4, '0'), 0.5 + i / 10,
+    await run(`INSERT INTO apo_rounds (run_id, round, completed_at, candidates, beam, leader_resources_id, leader_val_score,
+      best_resources_id, best_val_score, rejected_edits, timed_out_rollouts, timed_out_rollout_ids) SELECT 'bench', i, 1790000100 + i, '[]', '[]', 'rs-' || lpad(i::VARCHAR, 4, '0'), 0.5 + i / 10,
       'rs-' || lpad(i::VARCHAR, 4, '0'), 0.5 + i / 10, 0, 0, '[]' FROM range(4) t(i)`);
     // Spans of rollouts: j = 0 root, 1–2 LLM calls, 3 reward, 4–8 tool spans (each the child of the one before).
     const spanColumns = `trace_id, span_id, parent_span_id, trace_state, name, kind, start_time_unix_nano, end_time_unix_nano,

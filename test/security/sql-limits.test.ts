@@ -62,10 +62,29 @@ describe('user SQL is bounded (agl serve)', () => {
       assert.match(big.body.detail ?? '', /larger than max_bytes|grew the collector's memory/);
       const text = await postSql(server.url, "SELECT repeat('x', 100000000) AS s");
       assert.equal(text.status, 413, JSON.stringify(text.body));
+      // Constant lists, which DuckDB would fold while planning (outside every limit) if let:
+      // range(10000000) took 9.6 s and 1.2 GB so.
+      for (const query of ['SELECT range(10000000)', "SELECT repeat(repeat(repeat('x', 1000), 1000), 100)"]) {
+        const folded = await postSql(server.url, query);
+        assert.equal(folded.status, 413, `${query}: ${JSON.stringify(folded.body)}`);
+      }
     } finally {
       clearInterval(sampler);
     }
     assert.ok(peak - before < 1024 * 1024 * 1024, `RSS grew by ${Math.round((peak - before) / 1048576)} MiB`);
+
+    // One 400 MB value is built by DuckDB before it can be measured: bounded, not free (folded
+    // while planning it took 43 s and 4.5 GB).
+    const started = Date.now();
+    const largestSampler = setInterval(() => void rssOf(server.child.pid!).then((rss) => (peak = Math.max(peak, rss))).catch(() => undefined), 20);
+    try {
+      const largest = await postSql(server.url, 'SELECT range(50000000)');
+      assert.equal(largest.status, 413, JSON.stringify(largest.body));
+    } finally {
+      clearInterval(largestSampler);
+    }
+    assert.ok(Date.now() - started < 15_000, `answered after ${Date.now() - started} ms`);
+    assert.ok(peak - before < 2 * 1024 * 1024 * 1024, `RSS grew by ${Math.round((peak - before) / 1048576)} MiB`);
     assert.deepEqual(await sqlRows(server.url, 'SELECT 1'), [[1]]);
   });
 
