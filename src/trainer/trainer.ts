@@ -45,7 +45,8 @@ export interface TrainerOptions<TTask = unknown, TResult = unknown> {
   /**
    * The process's tracing setup, when the application made one (`setupTracing(...)`): the
    * runners flush it after each rollout, and it is left running afterwards.
-   * @default one is set up for the run (OTLP to the store's URL) and shut down after it
+   * @default one is set up for the run (OTLP to the store's URL) and shut down after it; when the
+   * process already has a global setup, the run joins it instead (see `OtelTracerOptions.registerGlobal`)
    */
   tracer?: SpanFlusher | null;
   /** Settings of each runner. @default the runners' own */
