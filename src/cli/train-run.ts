@@ -93,7 +93,7 @@ export async function runTraining(settings: TrainSettings, data: TrainData): Pro
     const display = progress;
     display.state.totalRounds = settings.algorithm === 'apo' ? apoOptions.beamRounds : 0;
     const logger = createLogger(settings.logLevel, display.logStream);
-    // Failures are loud whatever --log-level says (unless silent): the runners' first occurrences and the algorithms' failed shares are warnings.
+    // Failures are warnings (the runners' first occurrences, the algorithms' failed shares): shown at the default --log-level warn.
     const onRound = (round: ApoRoundRecord): void => {
       display.state.round = round.round + 1;
       display.state.bestScore = round.best_val_score;
