@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { trace } from '@opentelemetry/api';
 import OpenAI from 'openai';
 import type { Collector } from '../../collector/index.ts';
 import { PromptTemplate } from '../../src/agent/index.ts';
@@ -8,6 +9,7 @@ import { Baseline } from '../../src/algorithm/index.ts';
 import type { BaselineResult } from '../../src/algorithm/index.ts';
 import { createLogger } from '../../src/logging/index.ts';
 import { SimLlmServer } from '../../src/sim-llm/index.ts';
+import { setupTracing } from '../../src/tracing/index.ts';
 import { Trainer } from '../../src/trainer/index.ts';
 import { BASELINE_PROMPT, createRoomSelectorAgent } from '../../examples/room-selector/room-agent.ts';
 import { VAL_TASKS } from '../../examples/room-selector/room-data.ts';
@@ -15,9 +17,10 @@ import type { RoomTask } from '../../examples/room-selector/room-data.ts';
 import { queryRows, startTestCollector } from '../helpers/collector.ts';
 
 /**
- * Two `Trainer.fit` calls in one process: the room selector keeps a module-level tracer
- * (`trace.getTracer(...)` at import, the usual OpenTelemetry pattern), and each fit sets up and
- * shuts down its own tracing. Both fits must record every LLM call of every rollout.
+ * Tracing setups one after another in one process, and two `Trainer.fit` calls: the room selector
+ * keeps a module-level tracer (`trace.getTracer(...)` at import, the usual OpenTelemetry pattern),
+ * and each fit sets up and shuts down its own tracing. Both fits must record every LLM call of
+ * every rollout.
  */
 
 let sim: SimLlmServer;
@@ -42,6 +45,25 @@ async function llmCallsPerRollout(rolloutIds: string[], expectedTotal: number): 
   }
   return new Map(rows.map((row) => [String(row.rollout_id), Number(row.calls)]));
 }
+
+describe('setups one after another in one process', () => {
+  it('a tracer kept from trace.getTracer() records into each setup in turn, with that setup\'s service name', async () => {
+    const first = setupTracing({ endpoint: collector.url, serviceName: 'first-setup', batch: { scheduledDelayMillis: 10 } });
+    const kept = trace.getTracer('kept-tracer');
+    kept.startSpan('in-first').end();
+    await first.shutdown();
+    kept.startSpan('between-setups').end(); // no setup: goes nowhere
+    const second = setupTracing({ endpoint: collector.url, serviceName: 'second-setup', batch: { scheduledDelayMillis: 10 } });
+    assert.equal(second.joined, false, 'the first setup ended: a new one starts');
+    kept.startActiveSpan('in-second', (span) => span.end());
+    await second.shutdown();
+    const rows = await queryRows(collector, `SELECT name, service_name FROM spans WHERE scope_name = 'kept-tracer' ORDER BY name`);
+    assert.deepEqual(rows, [
+      { name: 'in-first', service_name: 'first-setup' },
+      { name: 'in-second', service_name: 'second-setup' },
+    ]);
+  });
+});
 
 describe('Trainer.fit twice in one process', () => {
   it('records every LLM call of both fits (module-level tracer of the agent)', async () => {
