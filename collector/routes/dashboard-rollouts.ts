@@ -10,7 +10,7 @@ import { QueryParams, keysetPage, queryObjects } from './dashboard-sql.ts';
  * The dashboard's rollout routes:
  * - `GET /v1/agl/dashboard/rollouts?status&mode&resources_id&q&limit&cursor`: newest first, keyset
  *   paginated on the creation order (no OFFSET, so page 1,000 costs what page 1 does), each with its
- *   latest attempt's status and worker and its primary reward; `total` counts the matches.
+ *   latest attempt's status and worker and that attempt's final reward (the `final_rewards` view); `total` counts the matches.
  * - `GET /v1/agl/dashboard/rollouts/{rollout_id}`: the rollout, its attempts (with span and LLM-call
  *   counts) and every reward dimension of every attempt.
  */
@@ -59,11 +59,9 @@ async function listRollouts(database: Database, url: URL) {
               r.latest_attempt_id, r.created_order::DOUBLE AS created_order, left(CAST(r.input AS VARCHAR), 200) AS input_preview
        FROM rollouts r ${pageConditions.length > 0 ? `WHERE ${pageConditions.join(' AND ')}` : ''}
        ORDER BY r.created_order DESC LIMIT $${pageValues.length})
-     SELECT page.*, a.status AS attempt_status, a.worker_id,
-            (SELECT w.value FROM span_rewards w
-              WHERE w.rollout_id = page.rollout_id AND w.attempt_id = page.latest_attempt_id AND w.is_primary
-              ORDER BY w.time_unix_nano DESC LIMIT 1) AS reward
+     SELECT page.*, a.status AS attempt_status, a.worker_id, f.value AS reward
      FROM page LEFT JOIN attempts a ON a.rollout_id = page.rollout_id AND a.attempt_id = page.latest_attempt_id
+       LEFT JOIN final_rewards f ON f.rollout_id = page.rollout_id AND f.attempt_id = page.latest_attempt_id
      ORDER BY page.created_order DESC`,
     pageValues,
   );

@@ -57,7 +57,7 @@ const WAIT_SLICE_SECONDS = 2;
 /**
  * Evaluates the current resources: enqueues the tasks with them, waits (a server-side long-poll,
  * no client polling) until every rollout is finished, and reports the mean reward and each task's
- * reward, read from the rollouts' spans. It trains nothing: it is the reference an optimiser is
+ * reward, read from the `final_rewards` view. It trains nothing: it is the reference an optimiser is
  * measured against, and what {@link Trainer.dev} runs.
  */
 export class Baseline<TTask = unknown> implements Algorithm<TTask, BaselineResult<TTask>> {

@@ -10,10 +10,10 @@ import type { ExportFilters, ExportRequest } from './export-request.ts';
  *
  * Triplets: one row per LLM call with a rollout id, in call order within its attempt
  * (`sequence_id`, then start time, then span id; `index` counts from 0 over all the attempt's calls,
- * so it stays stable under a time filter). `reward` is the attempt's final primary reward — the
- * primary reward of the latest reward span by `sequence_id`, then time — given to every call of the
- * attempt, as Agent Lightning's trainer does (`rollout.final_reward` for each triplet of a rollout);
- * null when the attempt has no reward. Rewards are not filtered by time.
+ * so it stays stable under a time filter). `reward` is the attempt's final primary reward (the
+ * `final_rewards` view: the primary reward of the latest reward span by `sequence_id`, then time)
+ * given to every call of the attempt, as Agent Lightning's trainer does (`rollout.final_reward`
+ * for each triplet of a rollout); null when the attempt has no reward. Rewards are not filtered by time.
  */
 export function buildExportSelect(request: ExportRequest): string {
   const { filters } = request;
@@ -49,17 +49,13 @@ export function buildExportSelect(request: ExportRequest): string {
           FROM llm_calls
           WHERE ${conditions(['rollout_id IS NOT NULL', ...rolloutConditions('rollout_id', filters), ...resourcesConditions('rollout_id', filters)])}
         ),
-        final_rewards AS (
-          SELECT rollout_id, attempt_id, value FROM (
-            SELECT r.rollout_id, r.attempt_id, r.value,
-              row_number() OVER (PARTITION BY r.rollout_id, r.attempt_id ORDER BY s.sequence_id DESC NULLS LAST, r.time DESC, r.span_id DESC) AS k
-            FROM rewards r LEFT JOIN spans s ON s.trace_id = r.trace_id AND s.span_id = r.span_id
-            WHERE ${conditions(['r.is_primary', 'r.rollout_id IS NOT NULL', ...rolloutConditions('r.rollout_id', filters)])}
-          ) WHERE k = 1
+        finals AS (
+          SELECT rollout_id, attempt_id, value FROM final_rewards
+          WHERE ${conditions(rolloutConditions('rollout_id', filters))}
         )
         SELECT c.rollout_id, c.attempt_id, c.call_index AS "index", c.input_messages AS prompt, c.output_messages AS response,
           f.value AS reward, c.model, c.input_tokens, c.output_tokens, c.sequence_id, c.span_id, c.trace_id, c.start_time, c.end_time
-        FROM calls c LEFT JOIN final_rewards f ON f.rollout_id = c.rollout_id AND f.attempt_id IS NOT DISTINCT FROM c.attempt_id
+        FROM calls c LEFT JOIN finals f ON f.rollout_id = c.rollout_id AND f.attempt_id IS NOT DISTINCT FROM c.attempt_id
         WHERE ${conditions(timeConditions('c.start_time', filters))}
         ORDER BY c.rollout_id, c.attempt_id NULLS FIRST, c.call_index`;
   }

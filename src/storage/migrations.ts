@@ -219,6 +219,30 @@ const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE apo_rounds ADD COLUMN run_fingerprint VARCHAR',
     ],
   },
+  {
+    version: 7,
+    description: "final_rewards: each attempt's final primary reward, the one definition; span_rewards.sequence_id",
+    statements: [
+      // The reward's span sequence id, written by the sink from now on; older rows get it from their span.
+      'ALTER TABLE span_rewards ADD COLUMN sequence_id BIGINT',
+      `UPDATE span_rewards SET sequence_id = s.sequence_id FROM spans s
+        WHERE s.trace_id = span_rewards.trace_id AND s.span_id = span_rewards.span_id`,
+      `CREATE OR REPLACE VIEW rewards AS
+        SELECT rollout_id, attempt_id, span_id, trace_id, name, value, is_primary, reward_index, time, sequence_id
+        FROM span_rewards`,
+      // One row per attempt: the primary value of its latest reward that has one, by span sequence id
+      // (a reward without one counts as earlier than any with one), then time (the span's end),
+      // then trace and span id so that a tie still has one answer. APO, Baseline, the dashboard,
+      // the triplet export and the trainer's final reward all read this view.
+      `CREATE VIEW final_rewards AS
+        SELECT rollout_id, attempt_id, value, name, span_id, trace_id, sequence_id, time
+        FROM span_rewards
+        WHERE is_primary AND rollout_id IS NOT NULL
+        QUALIFY row_number() OVER (
+          PARTITION BY rollout_id, attempt_id
+          ORDER BY sequence_id DESC NULLS LAST, time_unix_nano DESC, trace_id DESC, span_id DESC) = 1`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

@@ -27,12 +27,15 @@ export interface SpanRows {
   unsequenced?: UnsequencedSpan[];
 }
 
-/** A span of {@link SpanRows} waiting for a sequence id: its row, and its LLM-call row if it has one. */
+/** A span of {@link SpanRows} waiting for a sequence id: its row, its LLM-call row if it has one, its reward rows. */
 export interface UnsequencedSpan {
   rolloutId: string;
   attemptId: string;
   spanRow: number;
   llmCallRow: number | null;
+  /** Its first `span_rewards` row; it has {@link rewardCount} of them. */
+  rewardRow: number;
+  rewardCount: number;
 }
 
 /** Spans of one attempt within a {@link SpanRows}. */
@@ -50,7 +53,7 @@ export const SPAN_COLUMN_KINDS: readonly ColumnKind[] = [
   ...'VVVVVVBBVVVVVVVVVBVVIIII',
 ] as ColumnKind[];
 /** The stored columns of `span_rewards` in table order. */
-export const REWARD_COLUMN_KINDS: readonly ColumnKind[] = [...'VVVVIVDZB'] as ColumnKind[];
+export const REWARD_COLUMN_KINDS: readonly ColumnKind[] = [...'VVVVIVDZBB'] as ColumnKind[];
 /** The stored columns of `span_llm_calls` in table order. */
 export const LLM_CALL_COLUMN_KINDS: readonly ColumnKind[] = [...'VVVVBVVVVBBVBB'] as ColumnKind[];
 
@@ -73,12 +76,21 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
   const unsequenced: UnsequencedSpan[] = [];
   let spanRow = 0;
   let llmCallRow = 0;
+  let rewardRow = 0;
   for (const { span, mapping } of mapped) {
     if (mapping.sequenceId === null && mapping.rolloutId !== null && mapping.attemptId !== null) {
-      unsequenced.push({ rolloutId: mapping.rolloutId, attemptId: mapping.attemptId, spanRow, llmCallRow: mapping.llmCall ? llmCallRow : null });
+      unsequenced.push({
+        rolloutId: mapping.rolloutId,
+        attemptId: mapping.attemptId,
+        spanRow,
+        llmCallRow: mapping.llmCall ? llmCallRow : null,
+        rewardRow,
+        rewardCount: mapping.rewards.length,
+      });
     }
     spanRow++;
     if (mapping.llmCall) llmCallRow++;
+    rewardRow += mapping.rewards.length;
     let resource = resourceJson.get(span.resource);
     if (resource === undefined) {
       resource = attributesToJson(span.resource);
@@ -139,6 +151,7 @@ export function toSpanRows(mapped: readonly MappedSpan[]): SpanRows {
         reward.value,
         reward.primary,
         span.endTimeUnixNano,
+        sequenceId,
       ]);
     }
 
@@ -184,17 +197,20 @@ const SPAN_BIGINTS = SPAN_COLUMN_KINDS.filter((kind) => kind === 'B').length;
 const LLM_CALL_SEQUENCE_BIGINT = 0;
 const LLM_CALL_SEQUENCE_COLUMN = 4;
 const LLM_CALL_BIGINTS = LLM_CALL_COLUMN_KINDS.filter((kind) => kind === 'B').length;
+const REWARD_SEQUENCE_COLUMN = 9;
+const REWARD_SEQUENCE_BIGINT = 1;
+const REWARD_BIGINTS = REWARD_COLUMN_KINDS.filter((kind) => kind === 'B').length;
 
 /**
  * Gives each span of `rows` that names an attempt but carries no sequence id the id `next` issues
- * for its attempt (none when `next` answers null: the span keeps NULL), in its `spans` and
- * `span_llm_calls` rows and in the attempt's {@link SpanAttemptActivity.maxSequenceId}. Agent
+ * for its attempt (none when `next` answers null: the span keeps NULL), in its `spans`,
+ * `span_llm_calls` and `span_rewards` rows and in the attempt's {@link SpanAttemptActivity.maxSequenceId}. Agent
  * Lightning's runners send such spans, and everything that orders an attempt's spans uses the id.
  */
 export function assignSequenceIds(rows: SpanRows, next: (rolloutId: string, attemptId: string) => number | null): void {
   if (!rows.unsequenced || rows.unsequenced.length === 0) return;
   const activities = new Map(rows.attempts.map((activity) => [`${activity.rolloutId}\u0000${activity.attemptId}`, activity]));
-  for (const { rolloutId, attemptId, spanRow, llmCallRow } of rows.unsequenced) {
+  for (const { rolloutId, attemptId, spanRow, llmCallRow, rewardRow, rewardCount } of rows.unsequenced) {
     const id = next(rolloutId, attemptId);
     if (id === null) continue;
     rows.spans.bigints[spanRow * SPAN_BIGINTS + SPAN_SEQUENCE_BIGINT] = BigInt(id);
@@ -202,6 +218,10 @@ export function assignSequenceIds(rows: SpanRows, next: (rolloutId: string, atte
     if (llmCallRow !== null) {
       rows.llmCalls.bigints[llmCallRow * LLM_CALL_BIGINTS + LLM_CALL_SEQUENCE_BIGINT] = BigInt(id);
       rows.llmCalls.nulls[llmCallRow * LLM_CALL_COLUMN_KINDS.length + LLM_CALL_SEQUENCE_COLUMN] = 0;
+    }
+    for (let row = rewardRow; row < rewardRow + rewardCount; row++) {
+      rows.rewards.bigints[row * REWARD_BIGINTS + REWARD_SEQUENCE_BIGINT] = BigInt(id);
+      rows.rewards.nulls[row * REWARD_COLUMN_KINDS.length + REWARD_SEQUENCE_COLUMN] = 0;
     }
     const activity = activities.get(`${rolloutId}\u0000${attemptId}`);
     if (activity && (activity.maxSequenceId === null || id > activity.maxSequenceId)) activity.maxSequenceId = id;

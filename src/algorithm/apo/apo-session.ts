@@ -10,6 +10,7 @@ import { NotFoundError } from '../../errors/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import type { NamedResources, RolloutMode, RolloutStatus } from '../../store/index.ts';
 import type { AlgorithmContext, AlgorithmStore } from '../algorithm.ts';
+import { readFinalRewards } from '../rollout-reward.ts';
 import { TrainingFailedError, formatRolloutFailure, readRolloutFailure } from '../training-failed-error.ts';
 import type { APO } from './apo.ts';
 import { apoDataForStore, sqlString } from './apo-data.ts';
@@ -269,14 +270,9 @@ export class ApoSession<TTask> {
     }));
   }
 
-  /** Each rollout's final primary reward (the last one recorded), read with SQL from `rewards`. */
-  async #rewards(rolloutIds: readonly string[]): Promise<Map<string, number>> {
-    if (rolloutIds.length === 0) return new Map();
-    const rows = await this.#data.query(
-      `SELECT rollout_id, value FROM rewards WHERE is_primary AND rollout_id IN (${rolloutIds.map(sqlString).join(', ')})
-       QUALIFY row_number() OVER (PARTITION BY rollout_id ORDER BY time DESC) = 1`,
-    );
-    return new Map(rows.map((row) => [String(row.rollout_id), Number(row.value)]));
+  /** Each rollout's final reward (its latest attempt's row of the `final_rewards` view). */
+  #rewards(rolloutIds: readonly string[]): Promise<Map<string, number>> {
+    return readFinalRewards(this.#data, rolloutIds);
   }
 
   /**
