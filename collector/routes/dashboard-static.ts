@@ -5,8 +5,12 @@ import { NotFoundError } from '../../src/errors/index.ts';
 import { sendBody } from '../http/respond.ts';
 import type { RouteHandler } from '../http/router.ts';
 
-/** Where `npm run build:dashboard` (run by `npm ci` through `prepare`) writes the dashboard. */
-export const DASHBOARD_DIST = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
+/**
+ * Where `npm run build:dashboard` (run by `npm ci` through `prepare`) writes the dashboard: in the
+ * package's root, two folders up from this source file (collector/routes/) and three from its
+ * compiled form in the installed package (dist/collector/routes/).
+ */
+export const DASHBOARD_DIST = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../dashboard/dist/' : '../../../dashboard/dist/', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
