@@ -15,9 +15,22 @@ export function toResourceJson(resource: AgentResource): Resource {
   return resource instanceof PromptTemplate || resource instanceof LLM ? resource.toResource() : resource;
 }
 
+/**
+ * `resource` when it is one (a class, or store JSON with a `resource_type`); else a `TypeError`
+ * naming it, so that JavaScript callers (TypeScript refuses these) hear of, say, a prompt's text
+ * given where a {@link PromptTemplate} belongs when they give it, not when a rollout runs.
+ */
+function checkResource(name: string, resource: unknown): AgentResource {
+  if (resource instanceof PromptTemplate || resource instanceof LLM) return resource;
+  if (typeof resource === 'object' && resource !== null && typeof (resource as Resource).resource_type === 'string') return resource as Resource;
+  const got = resource === null ? 'null' : typeof resource === 'object' ? 'an object without a string `resource_type`' : `a ${typeof resource}`;
+  const hint = typeof resource === 'string' ? ' (give a prompt as `new PromptTemplate(text)`)' : '';
+  throw new TypeError(`Expected resource \`${name}\` to be a PromptTemplate, an LLM or a resource object with a \`resource_type\`, got ${got}${hint}`);
+}
+
 /** Named resources in the store's JSON form, e.g. for `StoreClient.addResources`. */
 export function toNamedResources(resources: ResourcesInput): NamedResources {
-  return Object.fromEntries(Object.entries(resources).map(([name, resource]) => [name, toResourceJson(resource)]));
+  return Object.fromEntries(Object.entries(resources).map(([name, resource]) => [name, toResourceJson(checkResource(name, resource))]));
 }
 
 /** A resource from the store's JSON: `prompt_template` → {@link PromptTemplate}, `llm` / `proxy_llm` → {@link LLM}, others as they are. */
@@ -45,7 +58,7 @@ export class AgentResources {
   readonly resourcesId: string | null;
 
   constructor(resources: ResourcesInput = {}, resourcesId: string | null = null) {
-    this.named = Object.freeze(Object.fromEntries(Object.entries(resources).map(([name, resource]) => [name, fromResourceJson(resource)])));
+    this.named = Object.freeze(Object.fromEntries(Object.entries(resources).map(([name, resource]) => [name, fromResourceJson(checkResource(name, resource))])));
     this.resourcesId = resourcesId;
   }
 
@@ -102,7 +115,7 @@ export class AgentResources {
   }
 
   /** {@link prompt} filled in with `values`. */
-  format(values: Record<string, unknown> = {}): string {
+  format(values: object = {}): string {
     return this.prompt.format(values);
   }
 

@@ -45,13 +45,20 @@ export class PromptTemplate {
     this.engine = engine;
   }
 
-  /** The template filled in with `values`; names not in the template are ignored. */
-  format(values: Record<string, unknown> = {}): string {
+  /**
+   * The template filled in with `values` (any object: a task's interface or class instance as
+   * well as a plain record); names not in the template are ignored.
+   */
+  format(values: object = {}): string {
+    if (typeof values !== 'object' || values === null) {
+      throw new TypeError(`Expected the values to format the prompt template with to be an object, got ${values === null ? 'null' : typeof values}`);
+    }
+    const fields = values as Record<string, unknown>;
     switch (this.engine) {
       case 'f-string':
-        return formatFString(this.template, values);
+        return formatFString(this.template, fields);
       case 'jinja':
-        return renderJinja(this.template, values);
+        return renderJinja(this.template, fields);
       default:
         throw new PromptTemplateError('unsupported', `The '${this.engine}' engine is not supported by format(); use 'f-string' or 'jinja'`);
     }
