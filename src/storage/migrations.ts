@@ -243,6 +243,111 @@ const MIGRATIONS: readonly Migration[] = [
           ORDER BY sequence_id DESC NULLS LAST, time_unix_nano DESC, trace_id DESC, span_id DESC) = 1`,
     ],
   },
+  {
+    version: 8,
+    description: 'logs, log_llm_messages and metric_points (OTLP logs and metrics); llm_calls takes messages from GenAI log events',
+    statements: [
+      // One row per OTLP log record. `time` is the event's time, else (when the sender left it 0)
+      // the time its SDK observed it, as the log data model says; both nanoseconds are kept.
+      `CREATE TABLE logs (
+        time_unix_nano BIGINT NOT NULL,
+        observed_time_unix_nano BIGINT NOT NULL,
+        time TIMESTAMP GENERATED ALWAYS AS (
+          make_timestamp((CASE WHEN time_unix_nano = 0 THEN observed_time_unix_nano ELSE time_unix_nano END) // 1000)) VIRTUAL,
+        observed_time TIMESTAMP GENERATED ALWAYS AS (make_timestamp(observed_time_unix_nano // 1000)) VIRTUAL,
+        trace_id VARCHAR,
+        span_id VARCHAR,
+        severity_number INTEGER NOT NULL,
+        severity_text VARCHAR,
+        body JSON,
+        attributes JSON NOT NULL,
+        resource JSON NOT NULL,
+        scope_name VARCHAR,
+        scope_version VARCHAR,
+        service_name VARCHAR,
+        event_name VARCHAR,
+        rollout_id VARCHAR,
+        attempt_id VARCHAR,
+        flags INTEGER NOT NULL,
+        dropped_attributes_count INTEGER NOT NULL,
+        received_at TIMESTAMP NOT NULL
+      )`,
+      // The OpenAI-format messages of each GenAI log event tied to a span (a message event, a choice,
+      // or a whole inference-details event): what llm_calls adds to its span's call. Kept apart
+      // from logs so that reading llm_calls never scans ordinary log lines.
+      `CREATE TABLE log_llm_messages (
+        trace_id VARCHAR NOT NULL,
+        span_id VARCHAR NOT NULL,
+        rollout_id VARCHAR,
+        attempt_id VARCHAR,
+        event_name VARCHAR NOT NULL,
+        time_unix_nano BIGINT NOT NULL,
+        -- The record's position in its export request: orders events of equal time and arrival.
+        record_index INTEGER NOT NULL,
+        choice_index INTEGER,
+        input_messages JSON NOT NULL,
+        output_messages JSON NOT NULL,
+        finish_reasons JSON NOT NULL,
+        received_at TIMESTAMP NOT NULL
+      )`,
+      // One row per OTLP metric data point. Gauges and sums have `value` (and `int_value` when the
+      // point is an integer, exact); histograms, exponential histograms and summaries keep their
+      // buckets or quantiles in `data` (JSON) with count and sum also as columns.
+      `CREATE TABLE metric_points (
+        metric_name VARCHAR NOT NULL,
+        description VARCHAR,
+        unit VARCHAR,
+        kind VARCHAR NOT NULL,
+        start_time_unix_nano BIGINT NOT NULL,
+        time_unix_nano BIGINT NOT NULL,
+        start_time TIMESTAMP GENERATED ALWAYS AS (make_timestamp(start_time_unix_nano // 1000)) VIRTUAL,
+        time TIMESTAMP GENERATED ALWAYS AS (make_timestamp(time_unix_nano // 1000)) VIRTUAL,
+        value DOUBLE,
+        int_value BIGINT,
+        count BIGINT,
+        sum DOUBLE,
+        min DOUBLE,
+        max DOUBLE,
+        data JSON,
+        aggregation_temporality VARCHAR,
+        is_monotonic BOOLEAN,
+        flags INTEGER NOT NULL,
+        attributes JSON NOT NULL,
+        resource JSON NOT NULL,
+        scope_name VARCHAR,
+        scope_version VARCHAR,
+        service_name VARCHAR,
+        rollout_id VARCHAR,
+        attempt_id VARCHAR,
+        received_at TIMESTAMP NOT NULL
+      )`,
+      // An LLM call's messages come from its span when the span holds any, else from the GenAI log
+      // events of the same trace and span id, whichever arrived first: inputs in event order (time,
+      // arrival, position in the request), outputs by choice index. Rollout ids: the span's, else
+      // the events'. `messages_source` says where the messages came from.
+      `CREATE OR REPLACE VIEW llm_calls AS
+        WITH log_messages AS (
+          SELECT trace_id, span_id, any_value(rollout_id) AS rollout_id, any_value(attempt_id) AS attempt_id,
+                 flatten(list(CAST(input_messages AS JSON[]) ORDER BY time_unix_nano, received_at, record_index)) AS inputs,
+                 flatten(list(CAST(output_messages AS JSON[]) ORDER BY choice_index NULLS LAST, time_unix_nano, received_at, record_index)) AS outputs
+          FROM log_llm_messages
+          GROUP BY trace_id, span_id
+        )
+        SELECT coalesce(c.rollout_id, l.rollout_id) AS rollout_id, coalesce(c.attempt_id, l.attempt_id) AS attempt_id,
+               c.span_id, c.trace_id, c.sequence_id, c.model,
+               CASE WHEN json_array_length(c.input_messages) = 0 AND len(l.inputs) > 0 THEN to_json(l.inputs)
+                    ELSE c.input_messages END AS input_messages,
+               CASE WHEN json_array_length(c.output_messages) = 0 AND len(l.outputs) > 0 THEN to_json(l.outputs)
+                    ELSE c.output_messages END AS output_messages,
+               c.input_tokens, c.output_tokens, c.convention, c.details, c.start_time, c.end_time,
+               (c.end_time_unix_nano - c.start_time_unix_nano) / 1e6 AS duration_ms,
+               CASE WHEN json_array_length(c.input_messages) > 0 OR json_array_length(c.output_messages) > 0 THEN 'span'
+                    WHEN len(l.inputs) > 0 OR len(l.outputs) > 0 THEN 'logs'
+                    ELSE 'none' END AS messages_source
+        FROM span_llm_calls c
+        LEFT JOIN log_messages l ON l.trace_id = c.trace_id AND l.span_id = c.span_id`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */
