@@ -5,6 +5,8 @@ import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { AglError, UnauthorizedError } from '../src/errors/index.ts';
 import { OtlpForwarder } from '../src/forward/index.ts';
+import { GatewayRecorder, LlmGateway } from '../src/gateway/index.ts';
+import type { LlmGatewayOptions } from '../src/gateway/index.ts';
 import type { OtlpForwarderOptions } from '../src/forward/index.ts';
 import { TraceIngestor } from '../src/ingest/index.ts';
 import { createLogger } from '../src/logging/index.ts';
@@ -22,6 +24,7 @@ import { registerDashboardRoutes } from './routes/dashboard.ts';
 import type { DashboardRoutes } from './routes/dashboard.ts';
 import { registerExportRoutes } from './routes/export.ts';
 import { forwarderStatsHandler } from './routes/forwarder.ts';
+import { registerGatewayRoutes } from './routes/gateway.ts';
 import { otlpTracesHandler, sendOtlpError } from './routes/otlp-traces.ts';
 import { sqlHandler } from './routes/sql.ts';
 import { registerResourcesRoutes } from './routes/store-resources.ts';
@@ -121,6 +124,12 @@ export interface CollectorOptions {
    * @default []
    */
   corsOrigins?: readonly string[];
+  /**
+   * The LLM gateway (`/v1/agl/gateway/…`): its upstream model, key and timeouts; see
+   * {@link LlmGatewayOptions}. Its calls are recorded through the OTLP ingest path.
+   * @default upstream from `OPENAI_BASE_URL`, key from `OPENAI_API_KEY`
+   */
+  gateway?: Omit<LlmGatewayOptions, 'store' | 'recorder'>;
 }
 
 /**
@@ -133,6 +142,10 @@ export class Collector {
   readonly database: Database;
   /** The rollout store served under `/v1/agl/`. */
   readonly store: DuckDBLightningStore;
+  /** The LLM gateway served under `/v1/agl/gateway/`. */
+  readonly gateway: LlmGateway;
+  /** Records the gateway's calls; `flush()` waits until the calls answered so far are stored. */
+  readonly gatewayRecorder: GatewayRecorder;
   readonly #server: Server;
   readonly #grpc: OtlpGrpcReceiver | null;
   readonly #sink: DuckDBSpanSink;
@@ -155,10 +168,14 @@ export class Collector {
     forwarder: OtlpForwarder | null,
     forwardCloseTimeoutMillis: number,
     dashboard: DashboardRoutes,
+    gateway: LlmGateway,
+    gatewayRecorder: GatewayRecorder,
   ) {
     this.url = url;
     this.database = database;
     this.store = store;
+    this.gateway = gateway;
+    this.gatewayRecorder = gatewayRecorder;
     this.#server = server;
     this.#grpc = grpc;
     this.#sink = sink;
@@ -229,6 +246,8 @@ export class Collector {
     });
     // Requests taken before the decoder threads have loaded would wait (and expire) behind them.
     await ingestor.ready();
+    const gatewayRecorder = new GatewayRecorder({ ingestor, forwarder, logger });
+    const gateway = new LlmGateway({ ...options.gateway, store, recorder: gatewayRecorder });
 
     const router = new Router()
       .on('GET', '/v1/agl/health', ({ response }) => sendJson(response, 200, { status: 'ok' }))
@@ -250,6 +269,7 @@ export class Collector {
     registerSpanRoutes(router, store);
     registerApoRoundsRoutes(router, database, store);
     registerExportRoutes(router, database, sqlGate);
+    registerGatewayRoutes(router, gateway, { maxBodyBytes });
     const dashboard = registerDashboardRoutes(router, database);
 
     const token = options.token ? Buffer.from(options.token) : null;
@@ -276,6 +296,7 @@ export class Collector {
     // A start that fails (a port is taken) releases what was opened so far, so the process can exit.
     const release = async (): Promise<void> => {
       dashboard.close();
+      gateway.close();
       await ingestor.close();
       await sink.close();
       await store.close();
@@ -323,6 +344,8 @@ export class Collector {
       forwarder,
       options.forwardCloseTimeoutMillis ?? 5000,
       dashboard,
+      gateway,
+      gatewayRecorder,
     );
   }
 
@@ -345,6 +368,9 @@ export class Collector {
       await Promise.all([closed, this.#grpc?.close(10_000)]);
       clearInterval(idle);
       clearTimeout(force);
+      // The gateway's last calls are answered; their spans go into the ingest path before it closes.
+      await this.gatewayRecorder.close();
+      this.gateway.close();
       // Every accepted request is queued by now; the local data does not wait for the forwards.
       const forwarded = this.#forwarder?.close(this.#forwardCloseTimeoutMillis);
       await this.#ingestor.close();

@@ -8,6 +8,7 @@ import { UsageError } from './sql-command.ts';
 export const SERVE_USAGE = `Usage: agl serve [--db agl.duckdb] [--port 4318] [--grpc-port 4317 | --no-grpc] [--host 127.0.0.1]
                  [--token T] [--log-level info] [--cors-origin ORIGIN]...
                  [--forward URL [--forward-header 'name=value']...]
+                 [--model-upstream URL [--model-upstream-key-env NAME] [--model-forward-client-key]]
 
 Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-only SQL on
 /v1/agl/sql, all on one port, writing to one DuckDB file.
@@ -30,7 +31,14 @@ Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-on
   --forward URL     also forward every accepted OTLP request, unchanged, to this OTLP/HTTP
                     endpoint (a base like http://jaeger:4318 or the full .../v1/traces URL;
                     env AGL_FORWARD_URL); counters on GET /v1/agl/forwarder
-  --forward-header H  a header sent with every forward, 'name=value' (repeatable)`;
+  --forward-header H  a header sent with every forward, 'name=value' (repeatable)
+  --model-upstream URL  the OpenAI-compatible model the LLM gateway calls (a base URL such as
+                    http://127.0.0.1:8000/v1; env OPENAI_BASE_URL). The gateway serves
+                    /v1/agl/gateway/v1 and, recording each call for one attempt,
+                    /v1/agl/gateway/rollouts/{rollout_id}/attempts/{attempt_id}/v1
+  --model-upstream-key-env NAME  the environment variable holding the upstream's API key
+                    (default OPENAI_API_KEY)
+  --model-forward-client-key  send the client's own Authorization header upstream instead`;
 
 /** `agl serve`: runs until SIGINT or SIGTERM, then shuts down gracefully. */
 export async function serveCommand(args: string[]): Promise<number> {
@@ -51,6 +59,9 @@ export async function serveCommand(args: string[]): Promise<number> {
       forward: { type: 'string' },
       'forward-header': { type: 'string', multiple: true },
       'cors-origin': { type: 'string', multiple: true },
+      'model-upstream': { type: 'string' },
+      'model-upstream-key-env': { type: 'string' },
+      'model-forward-client-key': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -104,6 +115,14 @@ export async function serveCommand(args: string[]): Promise<number> {
       throw new UsageError(`--cors-origin must be an origin such as http://localhost:5173 (scheme://host[:port]), got \`${origin}\``);
     }
   }
+  const modelUpstream = values['model-upstream'] ?? (process.env.OPENAI_BASE_URL || null);
+  if (modelUpstream !== null && !/^https?:\/\/[^/?#\s]+/i.test(modelUpstream)) {
+    throw new UsageError(`--model-upstream must be an http(s) base URL such as http://127.0.0.1:8000/v1, got \`${modelUpstream}\``);
+  }
+  const keyEnv = values['model-upstream-key-env'] ?? 'OPENAI_API_KEY';
+  if (values['model-upstream-key-env'] !== undefined && !process.env[keyEnv]) {
+    throw new UsageError(`--model-upstream-key-env: the environment variable ${keyEnv} is not set`);
+  }
   const dbPath = values.db ?? process.env.AGL_DB ?? './agl.duckdb';
   let collector: Collector;
   try {
@@ -121,6 +140,11 @@ export async function serveCommand(args: string[]): Promise<number> {
       forwardUrl,
       forwardOptions: { headers: forwardHeaders },
       corsOrigins: values['cors-origin'] ?? [],
+      gateway: {
+        upstreamUrl: modelUpstream,
+        upstreamApiKey: process.env[keyEnv] || null,
+        forwardClientKey: values['model-forward-client-key'],
+      },
     });
   } catch (error) {
     if (!(error instanceof PortInUseError)) throw error;
@@ -136,6 +160,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   // A line of its own, so that the first one keeps its format for the scripts that parse it.
   if (collector.grpcUrl) process.stdout.write(`agl collector OTLP/gRPC listening on ${collector.grpcUrl}\n`);
   if (collector.forwarder) logger.info(`Forwarding accepted OTLP requests to ${collector.forwarder.url}`);
+  if (collector.gateway.upstreamUrl) logger.info(`LLM gateway on ${collector.url}/v1/agl/gateway/v1 calls ${collector.gateway.upstreamUrl}`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

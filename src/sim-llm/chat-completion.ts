@@ -1,6 +1,6 @@
 import type { ChatRequest, SimulatedReply, ToolCall } from './chat-types.ts';
 import { shortHash } from './seeded-random.ts';
-import { countPromptTokens, countTokens } from './token-count.ts';
+import { countPromptTokens, countTokens, promptTokenIds, textTokenIds } from './token-count.ts';
 
 /** Marks every response as coming from the simulator. */
 export const SYSTEM_FINGERPRINT = 'agl-sim-llm';
@@ -12,6 +12,12 @@ export interface CompletedChoice {
   toolCalls: ToolCall[] | undefined;
   finishReason: 'stop' | 'tool_calls' | 'length';
   completionTokens: number;
+}
+
+/** The ids of a choice's tokens (its text, or its tool calls' names and arguments). */
+function choiceTokenIds(choice: CompletedChoice): number[] {
+  if (!choice.toolCalls) return textTokenIds(choice.content ?? '');
+  return choice.toolCalls.flatMap((call) => [...textTokenIds(call.function.name), ...textTokenIds(call.function.arguments)]);
 }
 
 /** Turns a behaviour's reply into a choice: tool-call ids, `max_tokens` truncation, token count. */
@@ -75,8 +81,10 @@ export function completionBody(request: ChatRequest, id: string, created: number
       },
       logprobs: null,
       finish_reason: choice.finishReason,
+      ...(request.returnTokenIds ? { token_ids: choiceTokenIds(choice) } : {}),
     })),
     usage: usageOf(request, choices),
+    ...(request.returnTokenIds ? { prompt_token_ids: promptTokenIds(request) } : {}),
   };
 }
 
@@ -108,8 +116,11 @@ export function completionChunks(request: ChatRequest, id: string, created: numb
         if (piece) chunks.push(chunk([{ index: choice.index, delta: { content: piece }, logprobs: null, finish_reason: null }]));
       }
     }
-    chunks.push(chunk([{ index: choice.index, delta: {}, logprobs: null, finish_reason: choice.finishReason }]));
+    // As vLLM with `return_token_ids`: the prompt's ids on the first chunk, the choice's on its chunks (here its last).
+    const tokenIds = request.returnTokenIds ? { token_ids: choiceTokenIds(choice) } : {};
+    chunks.push(chunk([{ index: choice.index, delta: {}, logprobs: null, finish_reason: choice.finishReason, ...tokenIds }]));
   }
+  if (request.returnTokenIds && chunks.length > 0) chunks[0] = { ...chunks[0], prompt_token_ids: promptTokenIds(request) };
   if (request.streamIncludeUsage) chunks.push(chunk([], { usage: usageOf(request, choices) }));
   return chunks;
 }

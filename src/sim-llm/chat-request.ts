@@ -32,6 +32,8 @@ export function parseChatRequest(body: unknown): ChatRequest {
   if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && (maxTokens as number) >= 1)) {
     throw new InvalidRequestError(`Invalid 'max_tokens': expected an integer ≥ 1, got ${JSON.stringify(maxTokens)}`);
   }
+  const returnTokenIds = body.return_token_ids ?? false;
+  if (typeof returnTokenIds !== 'boolean') throw new InvalidRequestError("Invalid 'return_token_ids': expected a boolean");
   const tools = parseTools(body.tools);
   return {
     model: body.model,
@@ -45,6 +47,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     streamIncludeUsage: isObject(body.stream_options) && body.stream_options.include_usage === true,
     maxTokens: maxTokens as number | undefined,
     responseFormat: parseResponseFormat(body.response_format),
+    returnTokenIds,
   };
 }
 

@@ -56,6 +56,8 @@ export interface ChatRequest {
   /** `max_completion_tokens` or `max_tokens`. */
   maxTokens: number | undefined;
   responseFormat: ResponseFormat;
+  /** vLLM's `return_token_ids`: answer with `prompt_token_ids` and each choice's `token_ids`. */
+  returnTokenIds: boolean;
 }
 
 /** What a behaviour answers: text, or tool calls (`id`s are filled in by the server). */

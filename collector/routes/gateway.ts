@@ -1,0 +1,84 @@
+import type { ServerResponse } from 'node:http';
+import { AglError, InvalidRequestError } from '../../src/errors/index.ts';
+import type { GatewayAttempt, LlmGateway } from '../../src/gateway/index.ts';
+import { readRequestBody } from '../http/request-body.ts';
+import { errorStatus, sendJson } from '../http/respond.ts';
+import type { RouteContext, RouteHandler } from '../http/router.ts';
+import type { Router } from '../http/router.ts';
+
+/** Options of {@link registerGatewayRoutes}. */
+export interface GatewayRoutesOptions {
+  /** The largest request body, counted after decompression. */
+  maxBodyBytes: number;
+}
+
+/** The plain recording base: calls recorded with no rollout. */
+export const GATEWAY_BASE = '/v1/agl/gateway/v1';
+/** The base for one attempt: calls recorded for it. */
+export const GATEWAY_ATTEMPT_BASE = '/v1/agl/gateway/rollouts/{rollout_id}/attempts/{attempt_id}/v1';
+
+/**
+ * The LLM gateway's routes (OpenAI-compatible, under both bases): `POST …/chat/completions`,
+ * `POST …/completions`, `GET …/models`, `GET …/models/{model}`. Errors of the gateway itself are
+ * answered in OpenAI's error shape (`{error: {message, type, param, code}}`), so that OpenAI
+ * clients show them; errors of the upstream pass through as it sent them.
+ */
+export function registerGatewayRoutes(router: Router, gateway: LlmGateway, options: GatewayRoutesOptions): void {
+  for (const base of [GATEWAY_BASE, GATEWAY_ATTEMPT_BASE]) {
+    router
+      .on('POST', `${base}/chat/completions`, modelCall(gateway, options, 'chat', '/chat/completions'))
+      .on('POST', `${base}/completions`, modelCall(gateway, options, 'text_completion', '/completions'))
+      .on('GET', `${base}/models`, models(gateway, '/models'))
+      .on('GET', `${base}/models/{model}`, models(gateway, null));
+  }
+}
+
+function modelCall(gateway: LlmGateway, options: GatewayRoutesOptions, operation: 'chat' | 'text_completion', path: string): RouteHandler {
+  return openAiErrors(async ({ request, response, url, params }) => {
+    const attempt = await attemptOf(gateway, params);
+    const rawBody = await readRequestBody(request, { maxBytes: options.maxBodyBytes });
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch (error) {
+      throw new InvalidRequestError(`The request body is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidRequestError('The request body must be a JSON object');
+    await gateway.proxy({ operation, path: path + url.search, body: body as Record<string, unknown>, rawBody, attempt, request, response });
+  });
+}
+
+function models(gateway: LlmGateway, path: string | null): RouteHandler {
+  return openAiErrors(async ({ request, response, url, params }) => {
+    await attemptOf(gateway, params);
+    request.resume();
+    await gateway.models(`${path ?? `/models/${encodeURIComponent(params.model)}`}${url.search}`, request, response);
+  });
+}
+
+function attemptOf(gateway: LlmGateway, params: Record<string, string>): Promise<GatewayAttempt> | null {
+  return params.rollout_id === undefined ? null : gateway.resolveAttempt(params.rollout_id, params.attempt_id);
+}
+
+/** The gateway family's error handler: OpenAI's error body, the status of the project's error. */
+function openAiErrors(handler: RouteHandler): RouteHandler {
+  return async (context: RouteContext) => {
+    try {
+      await handler(context);
+    } catch (error) {
+      if (!(error instanceof AglError)) throw error;
+      context.request.resume();
+      sendOpenAiError(context.response, error);
+    }
+  };
+}
+
+function sendOpenAiError(response: ServerResponse, error: AglError): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const { status, headers, message, code } = errorStatus(error);
+  const type = status === 401 ? 'authentication_error' : status >= 500 ? 'server_error' : 'invalid_request_error';
+  sendJson(response, status, { error: { message, type, param: null, code } }, headers);
+}

@@ -1,0 +1,109 @@
+import type { OtlpForwarder } from '../forward/index.ts';
+import type { TraceIngestor } from '../ingest/index.ts';
+import type { Logger } from '../logging/index.ts';
+import type { GatewayCallRecord } from './gateway-span.ts';
+import { encodeGatewaySpan } from './gateway-span.ts';
+
+/** Options of {@link GatewayRecorder}. */
+export interface GatewayRecorderOptions {
+  /** The collector's ingest path: the span is handed to it like a received OTLP/JSON request. */
+  ingestor: TraceIngestor;
+  /** When set, every recorded span is forwarded like a received request. */
+  forwarder?: OtlpForwarder | null;
+  /** Where failures to record are reported. */
+  logger?: Logger;
+  /**
+   * How long a span refused for overload is retried before it is dropped (and counted).
+   * @default 30000
+   */
+  maxRetryMillis?: number;
+}
+
+/** Counters of a {@link GatewayRecorder}. */
+export interface GatewayRecorderStats {
+  /** Spans stored. */
+  recorded: number;
+  /** Spans given up on (overload past `maxRetryMillis`, storage failure, closed). */
+  dropped: number;
+  /** Spans being stored now. */
+  pending: number;
+}
+
+/**
+ * Records gateway calls through the same path as OTLP: each call is encoded as an OTLP/JSON
+ * export request and given to the `TraceIngestor` (decode, convention mapping, sequence ids,
+ * durable write, heartbeat) and, once stored, to the forwarder. Recording runs after the client
+ * has its answer, so it adds nothing to the call's latency; {@link flush} waits for it.
+ */
+export class GatewayRecorder {
+  readonly #ingestor: TraceIngestor;
+  readonly #forwarder: OtlpForwarder | null;
+  readonly #logger: Logger | undefined;
+  readonly #maxRetryMillis: number;
+  readonly #pending = new Set<Promise<void>>();
+  #recorded = 0;
+  #dropped = 0;
+  #closed = false;
+
+  constructor(options: GatewayRecorderOptions) {
+    this.#ingestor = options.ingestor;
+    this.#forwarder = options.forwarder ?? null;
+    this.#logger = options.logger;
+    this.#maxRetryMillis = options.maxRetryMillis ?? 30_000;
+  }
+
+  /** Records one call in the background; never throws. */
+  record(call: GatewayCallRecord): void {
+    if (this.#closed) {
+      this.#dropped++;
+      return;
+    }
+    const task = this.#store(call).finally(() => this.#pending.delete(task));
+    this.#pending.add(task);
+  }
+
+  /** Resolves once every call recorded so far is stored (or dropped). */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /** The counters. */
+  get stats(): GatewayRecorderStats {
+    return { recorded: this.#recorded, dropped: this.#dropped, pending: this.#pending.size };
+  }
+
+  /** Stores what is pending, then takes no more. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  async #store(call: GatewayCallRecord): Promise<void> {
+    const body = encodeGatewaySpan(call);
+    const giveUpAt = Date.now() + this.#maxRetryMillis;
+    try {
+      for (;;) {
+        const result = await this.#ingestor.ingest(body, 'json');
+        if (result.kind !== 'retryable') {
+          this.#recorded++;
+          this.#forwarder?.enqueue(body, { 'content-type': 'application/json' });
+          return;
+        }
+        if (this.#closed || Date.now() + result.retryAfterMillis > giveUpAt) {
+          this.#drop(call, result.message);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, result.retryAfterMillis));
+      }
+    } catch (error) {
+      this.#drop(call, (error as Error).message);
+    }
+  }
+
+  #drop(call: GatewayCallRecord, reason: string): void {
+    this.#dropped++;
+    this.#logger?.warn(
+      `Gateway: the call span ${call.spanId} (rollout ${call.rolloutId ?? '-'}, attempt ${call.attemptId ?? '-'}) was not recorded: ${reason}`,
+    );
+  }
+}
