@@ -8,8 +8,8 @@ import { Baseline, toAlgorithm } from '../algorithm/index.ts';
 import type { Algorithm, AlgorithmLike, AlgorithmStore, BaselineResult } from '../algorithm/index.ts';
 import { createLogger } from '../logging/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { RunnerPool } from '../runner/index.ts';
-import type { RunnerOptions, SpanFlusher } from '../runner/index.ts';
+import { CommandAgent, RunnerPool, checkCommandSpec } from '../runner/index.ts';
+import type { CommandSpec, RunnerOptions, SpanFlusher } from '../runner/index.ts';
 import { StoreClient } from '../store/index.ts';
 import { setupTracing } from '../tracing/index.ts';
 import type { OtelTracer } from '../tracing/index.ts';
@@ -57,6 +57,13 @@ export interface TrainerOptions<TTask = unknown, TResult = unknown> {
   watchdogIntervalMillis?: number;
   /** Progress and warnings. @default a stderr logger at `info` */
   logger?: Logger;
+  /**
+   * The agent as a command line in any language (`{ command: 'python3 agent.py', timeoutSeconds: 60 }`):
+   * each rollout runs it once, with the rollout in its environment, its model calls recorded by the
+   * collector's gateway (see `CommandAgent`). Then `fit` and `dev` take `null` as their agent.
+   * @default none: the agent is given to `fit` / `dev`
+   */
+  command?: CommandSpec;
 }
 
 /** Options of {@link Trainer.fit}. */
@@ -122,6 +129,7 @@ export class Trainer<TTask = unknown, TResult = unknown> {
       throw new TypeError('Expected `initialResources` to be an object of named resources');
     }
     if (options.initialResources) toNamedResources(options.initialResources); // Throws now on a resource it cannot store.
+    if (options.command !== undefined) checkCommandSpec(options.command, 'command');
     this.#stopGraceMillis = options.stopGraceMillis ?? 10_000;
     if (!(this.#stopGraceMillis >= 0)) throw new RangeError(`Expected \`stopGraceMillis\` to be a number ≥ 0, got \`${options.stopGraceMillis}\``);
     this.#options = options;
@@ -133,10 +141,11 @@ export class Trainer<TTask = unknown, TResult = unknown> {
    * runs the algorithm to its end, stops the runners (rollouts under way finish) and the
    * collector, and resolves with the algorithm's result.
    */
-  fit(agent: Agent<TTask>, options?: FitOptions<TTask>): Promise<TResult>;
+  fit(agent: Agent<TTask> | null, options?: FitOptions<TTask>): Promise<TResult>;
   /** The older form: runners only, working for the collector at `backend` until `signal` aborts. */
-  fit(agent: Agent<TTask>, options: BackendFitOptions): Promise<void>;
-  async fit(agent: Agent<TTask>, options: FitOptions<TTask> | BackendFitOptions = {}): Promise<TResult | void> {
+  fit(agent: Agent<TTask> | null, options: BackendFitOptions): Promise<void>;
+  async fit(agent: Agent<TTask> | null, options: FitOptions<TTask> | BackendFitOptions = {}): Promise<TResult | void> {
+    this.#checkAgent(agent);
     if ('backend' in options) return this.#serveBackend(agent, options);
     return this.#session(this.#options.store, async (store, signal) => {
       return this.algorithm.run({
@@ -154,14 +163,25 @@ export class Trainer<TTask = unknown, TResult = unknown> {
    * resources, through the whole machinery (collector, runners, spans, rewards), no training.
    * Resolves with the {@link Baseline} result (mean reward, each task's reward and status).
    */
-  async dev(agent: Agent<TTask>, dataset: readonly TTask[], options: DevOptions = {}): Promise<BaselineResult<TTask>> {
+  async dev(agent: Agent<TTask> | null, dataset: readonly TTask[], options: DevOptions = {}): Promise<BaselineResult<TTask>> {
+    this.#checkAgent(agent);
     const baseline = new Baseline<TTask>({ dataset: 'train', mode: 'train', maxTasks: options.maxTasks ?? 5 });
     return this.#session(this.#options.store, (store, signal) =>
       baseline.run({ store, trainDataset: dataset, valDataset: undefined, signal, log: this.#logger }),
     agent, options.signal);
   }
 
-  async #serveBackend(agent: Agent<TTask>, options: BackendFitOptions): Promise<void> {
+  /** One agent: given, or the `command` option's (then `agent` is `null`). */
+  #checkAgent(agent: Agent<TTask> | null): void {
+    if (this.#options.command !== undefined && agent != null) {
+      throw new TypeError('Expected the agent as `fit(agent)` or as the `command` option, not both: with `command`, pass `null` as the agent');
+    }
+    if (this.#options.command === undefined && (agent == null || typeof agent.run !== 'function')) {
+      throw new TypeError('Expected an agent (an object with run(task, context)), or the `command` option with `null` as the agent');
+    }
+  }
+
+  async #serveBackend(agent: Agent<TTask> | null, options: BackendFitOptions): Promise<void> {
     if (!/^https?:\/\/[^/]/.test(options.backend)) throw new TypeError(`Expected \`backend\` to be an http(s) URL, got \`${options.backend}\``);
     await this.#session(options.backend, async (_store, signal) => {
       if (signal.aborted) return;
@@ -173,7 +193,7 @@ export class Trainer<TTask = unknown, TResult = unknown> {
   async #session<T>(
     storeUrl: string | undefined,
     body: (store: AlgorithmStore, signal: AbortSignal) => Promise<T>,
-    agent: Agent<TTask>,
+    agent: Agent<TTask> | null,
     outerSignal: AbortSignal | undefined,
     { initialResources = true }: { initialResources?: boolean } = {},
   ): Promise<T> {
@@ -192,6 +212,7 @@ export class Trainer<TTask = unknown, TResult = unknown> {
     try {
       let url = storeUrl;
       let store: AlgorithmStore;
+      let gatewayRecorder: Collector['gatewayRecorder'] | null = null;
       if (url === undefined) {
         let dbPath = options.dbPath;
         if (dbPath === undefined) {
@@ -209,6 +230,7 @@ export class Trainer<TTask = unknown, TResult = unknown> {
         cleanups.push(() => collector.close());
         url = collector.url;
         store = collector.store;
+        gatewayRecorder = collector.gatewayRecorder;
         this.#logger.info(`Trainer: collector started at ${url} (database ${dbPath})`);
       } else {
         store = new StoreClient({ baseUrl: url, token });
@@ -231,7 +253,16 @@ export class Trainer<TTask = unknown, TResult = unknown> {
       const pool = new RunnerPool({
         ...options.runner,
         store: new StoreClient({ baseUrl: url, token }),
-        agent,
+        agent:
+          agent ??
+          (new CommandAgent({
+            ...options.command!,
+            server: url,
+            token,
+            otlpEndpoint: options.tracesEndpoint,
+            gatewayRecorder,
+            logger: this.#logger,
+          }) as unknown as Agent<TTask>),
         tracer,
         nRunners: this.nRunners,
         logger: this.#logger,
