@@ -104,7 +104,7 @@ export default rollout(async (task: Ticket, prompt: PromptTemplate): Promise<num
 
 /** Plain node, no loader: the library's entry and its CLI entry. */
 const USAGE_MJS = `import assert from 'node:assert/strict';
-import { APO, PromptTemplate, Trainer, rollout } from 'agentlightning-ts';
+import { APO, Collector, PromptTemplate, Trainer, rollout } from 'agentlightning-ts';
 import { main } from 'agentlightning-ts/cli';
 
 assert.equal(typeof main, 'function');
@@ -116,6 +116,16 @@ const outcome = await agent.run({ text: 'refund please' }, { rolloutId: 'ro-pack
 assert.deepEqual(outcome, { output: 1, reward: 1 });
 // A prompt's text where a PromptTemplate belongs is refused when given (TypeScript refuses it too).
 assert.throws(() => new Trainer({ initialResources: { prompt_template: 'Triage: {text}' } }), (error) => error instanceof TypeError && error.message.includes('got a string (give a prompt as'));
+// The installed collector serves the dashboard's build (dashboard/dist, found from dist/collector).
+const collector = await Collector.start({ port: 0, dbPath: 'usage.duckdb' });
+try {
+  const page = await fetch(new URL('/', collector.url));
+  assert.equal(page.status, 200);
+  assert.ok((page.headers.get('content-type') ?? '').startsWith('text/html'));
+  assert.ok((await page.text()).includes('<div id="root">'), 'the dashboard page');
+} finally {
+  await collector.close();
+}
 console.log('plain node: ok');
 `;
 
@@ -205,7 +215,7 @@ describe('the package installs anywhere (npm pack)', { timeout: 240_000 }, () =>
     assert.deepEqual([...missing], []);
   });
 
-  it('imports from a .mjs file with plain node: rollout, PromptTemplate, the CLI entry', async () => {
+  it('imports from a .mjs file with plain node: rollout, PromptTemplate, the CLI entry, a collector serving the dashboard', async () => {
     writeFileSync(join(consumer, 'usage.mjs'), USAGE_MJS);
     const result = ok(await run(process.execPath, ['usage.mjs'], consumer), 'node usage.mjs');
     assert.match(result.stdout, /plain node: ok/);
