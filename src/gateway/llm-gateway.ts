@@ -241,7 +241,8 @@ export class LlmGateway {
       });
     });
     response.off('close', onClose);
-    if (ended === 'broken' && !clientGone) response.destroy();
+    // An answer cut short cannot be completed: the connection goes with it (never back to keep-alive).
+    if (ended === 'broken' || clientGone) response.destroy();
 
     const outcome: Outcome = { ...EMPTY_OUTCOME };
     if (assembler) {
