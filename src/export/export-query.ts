@@ -14,6 +14,10 @@ import type { ExportFilters, ExportRequest } from './export-request.ts';
  * `final_rewards` view: the primary reward of the latest reward span by `sequence_id`, then time)
  * given to every call of the attempt, as Agent Lightning's trainer does (`rollout.final_reward`
  * for each triplet of a rollout); null when the attempt has no reward. Rewards are not filtered by time.
+ * `prompt_token_ids` / `response_token_ids` are the call span's `agentlightning.prompt_token_ids` /
+ * `agentlightning.response_token_ids` (recorded by the LLM gateway when the upstream returns token
+ * ids, e.g. vLLM's `return_token_ids`), null otherwise; read from the span here rather than added to
+ * the `llm_calls` view, which would then join `spans` for every reader.
  */
 export function buildExportSelect(request: ExportRequest): string {
   const { filters } = request;
@@ -54,8 +58,11 @@ export function buildExportSelect(request: ExportRequest): string {
           WHERE ${conditions(rolloutConditions('rollout_id', filters))}
         )
         SELECT c.rollout_id, c.attempt_id, c.call_index AS "index", c.input_messages AS prompt, c.output_messages AS response,
-          f.value AS reward, c.model, c.input_tokens, c.output_tokens, c.sequence_id, c.span_id, c.trace_id, c.start_time, c.end_time
+          f.value AS reward, c.model, c.input_tokens, c.output_tokens, c.sequence_id, c.span_id, c.trace_id, c.start_time, c.end_time,
+          TRY_CAST(json_extract(s.attributes, '$."agentlightning.prompt_token_ids"') AS BIGINT[]) AS prompt_token_ids,
+          TRY_CAST(json_extract(s.attributes, '$."agentlightning.response_token_ids"') AS BIGINT[]) AS response_token_ids
         FROM calls c LEFT JOIN finals f ON f.rollout_id = c.rollout_id AND f.attempt_id IS NOT DISTINCT FROM c.attempt_id
+          LEFT JOIN spans s ON s.trace_id = c.trace_id AND s.span_id = c.span_id
         WHERE ${conditions(timeConditions('c.start_time', filters))}
         ORDER BY c.rollout_id, c.attempt_id NULLS FIRST, c.call_index`;
   }
