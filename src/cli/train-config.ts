@@ -13,6 +13,14 @@ export interface TrainConfig {
   example?: string;
   /** The agent module (what `agl runner --agent` loads). */
   agent?: string;
+  /** Instead of `agent`: the agent as a command line in any language (what `agl runner --command` runs). */
+  command?: string;
+  /** A command agent's grader module. */
+  grader?: string;
+  /** A command agent's time limit per rollout, in seconds. */
+  timeout?: number;
+  /** Prompt application by the gateway for a command agent: `system` or `marker`. */
+  gatewayPrompt?: string;
   /** The training tasks: JSON Lines, a JSON array or CSV. */
   dataset?: string;
   /** The validation tasks (same formats). */
@@ -54,6 +62,10 @@ export const PRESETS: Record<string, () => Promise<TrainPreset>> = {
 const KEY_TYPES: Record<keyof TrainConfig, 'string' | 'number' | 'boolean' | 'object'> = {
   example: 'string',
   agent: 'string',
+  command: 'string',
+  grader: 'string',
+  timeout: 'number',
+  gatewayPrompt: 'string',
   dataset: 'string',
   valDataset: 'string',
   valFraction: 'number',
@@ -78,7 +90,7 @@ const APO_KEYS = new Set([
   'beamRounds', 'rolloutBatchTimeoutSeconds', 'runInitialValidation', 'maxConcurrentModelCalls', 'seed', 'runId',
 ]);
 
-const PATH_KEYS = ['agent', 'dataset', 'valDataset', 'promptFile', 'db', 'out'] as const;
+const PATH_KEYS = ['agent', 'grader', 'dataset', 'valDataset', 'promptFile', 'db', 'out'] as const;
 
 /** Reads and checks a config file; unknown keys and wrong types are usage errors naming the known keys. */
 export function readTrainConfig(path: string): TrainConfig {

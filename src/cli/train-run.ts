@@ -6,7 +6,8 @@ import type { Agent } from '../agent/index.ts';
 import { APO, Baseline, TrainingFailedError, formatRolloutFailure, resolveApoOptions } from '../algorithm/index.ts';
 import type { ApoResult, ApoRoundRecord, ApoRunStart, BaselineResult } from '../algorithm/index.ts';
 import { createLogger } from '../logging/index.ts';
-import { loadAgent } from '../runner/index.ts';
+import { loadAgent, loadGrader } from '../runner/index.ts';
+import type { CommandGrader } from '../runner/index.ts';
 import { chooseModelEndpoint } from '../sim-llm/index.ts';
 import { StoreClient } from '../store/index.ts';
 import type { StoreStatistics } from '../store/index.ts';
@@ -55,12 +56,23 @@ export async function runTraining(settings: TrainSettings, data: TrainData): Pro
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    let agent: Agent<unknown>;
-    try {
-      agent = (await loadAgent(settings.agentPath)) as Agent<unknown>;
-    } catch (error) {
-      err.write(`agl train: cannot load the agent module ${settings.agentPath}: ${(error as Error).message}\n`);
-      return 1;
+    // The agent: a module loaded here, or a command (run by the runners once per rollout).
+    let agent: Agent<unknown> | null = null;
+    let grader: CommandGrader | null = null;
+    if (settings.agentPath !== null) {
+      try {
+        agent = (await loadAgent(settings.agentPath)) as Agent<unknown>;
+      } catch (error) {
+        err.write(`agl train: cannot load the agent module ${settings.agentPath}: ${(error as Error).message}\n`);
+        return 1;
+      }
+    } else if (settings.graderPath !== null) {
+      try {
+        grader = await loadGrader(settings.graderPath);
+      } catch (error) {
+        err.write(`agl train: cannot load the grader module ${settings.graderPath}: ${(error as Error).message}\n`);
+        return 1;
+      }
     }
     let storeUrl: string;
     let store: { statistics(): Promise<StoreStatistics> };
@@ -80,6 +92,13 @@ export async function runTraining(settings: TrainSettings, data: TrainData): Pro
       out.write(`  traces: npx agl sql --server ${storeUrl} "SELECT name, count(*) FROM spans GROUP BY name"\n`);
     }
     if (settings.tracesEndpoint !== undefined) out.write(`spans: to ${settings.tracesEndpoint}\n`);
+    if (settings.command !== null) {
+      out.write(
+        `command: ${settings.command} — once per rollout, model calls through ${storeUrl}/v1/agl/gateway/rollouts/<rollout>/attempts/<attempt>/v1` +
+          `${settings.gatewayPrompt ? ` (the prompt being tried put in by the gateway: ${settings.gatewayPrompt})` : ''}; ` +
+          `reward from its reward span, its last stdout line${grader ? ` or ${settings.graderPath}` : ''}\n`,
+      );
+    }
     const tasks = `${data.train.length} train / ${data.val?.length ?? `${data.train.length} (the same)`} validation tasks`;
     const apoOptions = resolveApoOptions(settings.apo);
     out.write(
@@ -118,7 +137,12 @@ export async function runTraining(settings: TrainSettings, data: TrainData): Pro
       nRunners: settings.runners,
       store: storeUrl,
       tracesEndpoint: settings.tracesEndpoint,
-      initialResources: { prompt_template: new PromptTemplate(settings.prompt) },
+      initialResources: {
+        prompt_template: new PromptTemplate(settings.prompt),
+        // Prompt application: the gateway reads this resource (APO keeps it in every candidate's resources).
+        ...(settings.gatewayPrompt ? { gateway_prompt: { resource_type: 'gateway_prompt', mode: settings.gatewayPrompt, prompt: 'prompt_template' } } : {}),
+      },
+      command: settings.command === null ? undefined : { command: settings.command, timeoutSeconds: settings.commandTimeoutSeconds, grader },
       runner: { minPollIntervalMillis: 20, maxPollIntervalMillis: 100 },
       logger,
     });

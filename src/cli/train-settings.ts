@@ -9,6 +9,7 @@ import type { TrainConfig, TrainPreset } from './train-config.ts';
 import { UsageError } from './sql-command.ts';
 
 export const TRAIN_USAGE = `Usage: agl train --agent ./agent.ts --dataset tasks.jsonl (--prompt-file prompt.txt | --prompt '...') [options]
+       agl train --command "python3 agent.py" --dataset tasks.jsonl (--prompt-file F | --prompt '...') [--grader grader.ts] [options]
        agl train <example> [options]
        agl train --config train.yaml [options]
 
@@ -34,6 +35,19 @@ APO tutorial: 57 tasks, 28 train / 29 validation).
   --agent PATH              the agent module (TypeScript or JavaScript): its default export (or \`agent\`)
                             is a rollout(fn) / LitAgent instance, a LitAgent class or a function
                             (task, resources) => reward — what \`agl runner --agent\` loads
+  --command "CMD"           instead: the agent as a command line in any language, run once per rollout
+                            (sh -c, its own process group) with OPENAI_BASE_URL at the collector's
+                            gateway (its model calls are recorded with no instrumentation),
+                            OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_RESOURCE_ATTRIBUTES (the rollout's ids),
+                            AGL_TASK, AGL_PROMPT (the prompt rendered for the task), AGL_RESOURCES…, the
+                            task as JSON on stdin; exit code ≠ 0 fails the rollout. Its reward: a reward
+                            span it emits, else its last stdout line (a number or {"reward": …}), else --grader
+  --grader PATH             with --command: a module whose default export ({task, finalAnswer, messages})
+                            => number grades each rollout from its recorded LLM calls
+  --timeout S               with --command: kill a rollout's process group after S seconds (default 300)
+  --gateway-prompt MODE     with --command: the gateway puts the prompt being tried into every model
+                            call — system (replaces or inserts the system message) or marker (replaces
+                            {{agl.prompt}}) — so APO trains an agent whose prompt is hard-coded
   --dataset PATH            the training tasks: JSON Lines (.jsonl), a JSON array (.json) or CSV
                             (.csv, a header row, every value a string)
   --val-dataset PATH        the validation tasks (same formats)
@@ -75,7 +89,16 @@ APO tutorial: 57 tasks, 28 train / 29 validation).
 export interface TrainSettings {
   /** What the training is called in its first line: the example's name and description, or the agent's path. */
   title: string;
-  agentPath: string;
+  /** The agent module; null when the agent is a `command`. */
+  agentPath: string | null;
+  /** The agent as a command line (`--command`); null for a module. */
+  command: string | null;
+  /** The grader module of a command agent (`--grader`). */
+  graderPath: string | null;
+  /** A command's time limit per rollout. */
+  commandTimeoutSeconds: number;
+  /** Prompt application by the gateway (`--gateway-prompt`), or null. */
+  gatewayPrompt: 'system' | 'marker' | null;
   datasetPath: string;
   valDatasetPath: string | null;
   valFraction: number | null;
@@ -110,6 +133,10 @@ export async function resolveTrainSettings(args: string[]): Promise<TrainSetting
     allowPositionals: true,
     options: {
       agent: { type: 'string' },
+      command: { type: 'string' },
+      grader: { type: 'string' },
+      timeout: { type: 'string' },
+      'gateway-prompt': { type: 'string' },
       dataset: { type: 'string' },
       'val-dataset': { type: 'string' },
       'val-fraction': { type: 'string' },
@@ -159,8 +186,36 @@ export async function resolveTrainSettings(args: string[]): Promise<TrainSetting
   const pick = <K extends keyof TrainConfig>(key: K, flag: TrainConfig[K] | undefined): TrainConfig[K] | undefined =>
     flag ?? (config[key] as TrainConfig[K] | undefined) ?? (preset?.[key as keyof TrainPreset] as TrainConfig[K] | undefined);
 
-  const agentPath = pick('agent', values.agent);
-  if (agentPath === undefined) throw new UsageError(`give the agent module (--agent ./agent.ts), an example (${Object.keys(PRESETS).join(', ')}) or --config`);
+  // The agent: a module or a command, the nearer layer winning over the other key of a farther one.
+  if (values.agent !== undefined && values.command !== undefined) throw new UsageError('give --agent or --command, not both');
+  if (config.agent !== undefined && config.command !== undefined) throw new UsageError(`--config ${values.config}: give agent or command, not both`);
+  let agentPath: string | undefined;
+  let command: string | undefined;
+  for (const layer of [{ agent: values.agent, command: values.command }, config, preset ?? {}] as { agent?: string; command?: string }[]) {
+    if (layer.agent !== undefined) agentPath = layer.agent;
+    else if (layer.command !== undefined) command = layer.command;
+    else continue;
+    break;
+  }
+  if (agentPath === undefined && command === undefined) {
+    throw new UsageError(`give the agent: a module (--agent ./agent.ts), a command (--command "python3 agent.py"), an example (${Object.keys(PRESETS).join(', ')}) or --config`);
+  }
+  if (command !== undefined && command.trim() === '') throw new UsageError('--command must be a command line, got an empty one');
+  const graderPath = pick('grader', values.grader);
+  const gatewayPrompt = pick('gatewayPrompt', values['gateway-prompt']);
+  const timeoutFlag = values.timeout === undefined ? undefined : Number(values.timeout);
+  const commandTimeoutSeconds = timeoutFlag ?? config.timeout ?? 300;
+  if (command === undefined) {
+    for (const [flag, value] of [['--grader', graderPath], ['--gateway-prompt', gatewayPrompt], ['--timeout', timeoutFlag ?? config.timeout]] as const) {
+      if (value !== undefined) throw new UsageError(`${flag} goes with --command (an agent module grades itself and reads its prompt)`);
+    }
+  }
+  if (!(typeof commandTimeoutSeconds === 'number' && commandTimeoutSeconds > 0 && Number.isFinite(commandTimeoutSeconds))) {
+    throw new UsageError(`--timeout must be a number of seconds > 0, got \`${values.timeout ?? config.timeout}\``);
+  }
+  if (gatewayPrompt !== undefined && gatewayPrompt !== 'system' && gatewayPrompt !== 'marker') {
+    throw new UsageError(`--gateway-prompt must be system or marker, got \`${gatewayPrompt}\``);
+  }
   const datasetPath = pick('dataset', values.dataset);
   if (datasetPath === undefined) throw new UsageError('give the training tasks: --dataset tasks.jsonl (JSON Lines, a JSON array or CSV)');
 
@@ -239,8 +294,12 @@ export async function resolveTrainSettings(args: string[]): Promise<TrainSetting
   }
 
   return {
-    title: preset && exampleName ? `${exampleName}: ${preset.description}` : `agent ${agentPath}`,
-    agentPath: resolve(agentPath),
+    title: preset && exampleName ? `${exampleName}: ${preset.description}` : command !== undefined ? `command ${command}` : `agent ${agentPath}`,
+    agentPath: agentPath === undefined ? null : resolve(agentPath),
+    command: command ?? null,
+    graderPath: graderPath === undefined ? null : resolve(graderPath),
+    commandTimeoutSeconds,
+    gatewayPrompt: gatewayPrompt ?? null,
     datasetPath: resolve(datasetPath),
     valDatasetPath: valDatasetPath === null ? null : resolve(valDatasetPath),
     valFraction,
