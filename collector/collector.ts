@@ -8,10 +8,10 @@ import { OtlpForwarder } from '../src/forward/index.ts';
 import { GatewayRecorder, LlmGateway } from '../src/gateway/index.ts';
 import type { LlmGatewayOptions } from '../src/gateway/index.ts';
 import type { OtlpForwarderOptions } from '../src/forward/index.ts';
-import { TraceIngestor } from '../src/ingest/index.ts';
+import { RecordIngestor, TraceIngestor } from '../src/ingest/index.ts';
 import { createLogger } from '../src/logging/index.ts';
 import type { Logger } from '../src/logging/index.ts';
-import { DEFAULT_SQL_TIMEOUT_MILLIS, Database, DuckDBSpanSink, QueryGate } from '../src/storage/index.ts';
+import { DEFAULT_SQL_TIMEOUT_MILLIS, Database, DuckDBRecordSink, DuckDBSpanSink, QueryGate } from '../src/storage/index.ts';
 import { DuckDBLightningStore } from '../src/store/index.ts';
 import { OtlpGrpcReceiver } from './grpc/index.ts';
 import { PortInUseError } from './port-in-use-error.ts';
@@ -25,6 +25,9 @@ import type { DashboardRoutes } from './routes/dashboard.ts';
 import { registerExportRoutes } from './routes/export.ts';
 import { forwarderStatsHandler } from './routes/forwarder.ts';
 import { registerGatewayRoutes } from './routes/gateway.ts';
+import { OTLP_EXPORT_PATHS } from './routes/otlp-export.ts';
+import { otlpLogsHandler } from './routes/otlp-logs.ts';
+import { otlpMetricsHandler } from './routes/otlp-metrics.ts';
 import { otlpTracesHandler, sendOtlpError } from './routes/otlp-traces.ts';
 import { sqlHandler } from './routes/sql.ts';
 import { registerResourcesRoutes } from './routes/store-resources.ts';
@@ -150,6 +153,8 @@ export class Collector {
   readonly #grpc: OtlpGrpcReceiver | null;
   readonly #sink: DuckDBSpanSink;
   readonly #ingestor: TraceIngestor;
+  /** Where log records and metric data points go (`POST /v1/logs`, `/v1/metrics`, their gRPC services). */
+  readonly #recordSink: DuckDBRecordSink;
   readonly #logger: Logger;
   readonly #forwarder: OtlpForwarder | null;
   readonly #forwardCloseTimeoutMillis: number;
@@ -170,7 +175,9 @@ export class Collector {
     dashboard: DashboardRoutes,
     gateway: LlmGateway,
     gatewayRecorder: GatewayRecorder,
+    recordSink: DuckDBRecordSink,
   ) {
+    this.#recordSink = recordSink;
     this.url = url;
     this.database = database;
     this.store = store;
@@ -244,6 +251,18 @@ export class Collector {
       maxCommitWaitMillis: options.maxCommitWaitMillis,
       onStorageError: (error) => logger.error('Storing spans failed', error),
     });
+    // Logs and metrics: their own sink (other tables, other connections), the trace decoder threads.
+    const recordSink = await DuckDBRecordSink.open(database, { maxQueuedRecords: options.maxQueuedSpans });
+    const [logsIngestor, metricsIngestor] = (['logs', 'metrics'] as const).map(
+      (signal) =>
+        new RecordIngestor({
+          signal,
+          sink: recordSink,
+          decoders: ingestor.decoders,
+          maxCommitWaitMillis: options.maxCommitWaitMillis,
+          onStorageError: (error) => logger.error(`Storing ${signal} failed`, error),
+        }),
+    );
     // Requests taken before the decoder threads have loaded would wait (and expire) behind them.
     await ingestor.ready();
     const gatewayRecorder = new GatewayRecorder({ ingestor, forwarder, logger });
@@ -261,6 +280,8 @@ export class Collector {
           forwarder,
         }),
       )
+      .on('POST', '/v1/logs', otlpLogsHandler({ ingestor: logsIngestor!, maxBodyBytes, budget: inFlight, forwarder }))
+      .on('POST', '/v1/metrics', otlpMetricsHandler({ ingestor: metricsIngestor!, maxBodyBytes, budget: inFlight, forwarder }))
       .on('GET', '/v1/agl/forwarder', forwarderStatsHandler(forwarder))
       .on('POST', '/v1/agl/sql', sqlHandler(database, { gate: sqlGate, timeoutMillis: sqlTimeoutMillis }));
     registerRolloutRoutes(router, store);
@@ -277,7 +298,7 @@ export class Collector {
       let isOtlpExport = false;
       try {
         const url = new URL(request.url ?? '/', 'http://collector');
-        isOtlpExport = request.method === 'POST' && url.pathname === '/v1/traces';
+        isOtlpExport = request.method === 'POST' && OTLP_EXPORT_PATHS.has(url.pathname);
         if (guard(request, response, url) === 'answered') return;
         const page = dashboard.pageRoute(request.method ?? 'GET', url.pathname);
         const { handler, params } = page ? { handler: page, params: {} } : router.resolve(request.method ?? 'GET', url.pathname);
@@ -299,6 +320,7 @@ export class Collector {
       gateway.close();
       await ingestor.close();
       await sink.close();
+      await recordSink.close();
       await store.close();
       await database.close();
       await forwarder?.close(0);
@@ -316,6 +338,8 @@ export class Collector {
         if (grpcPort !== 0) await assertPortFree(host, grpcPort);
         grpc = await OtlpGrpcReceiver.start({
           ingestor,
+          logsIngestor,
+          metricsIngestor,
           host,
           port: grpcPort,
           maxBodyBytes,
@@ -346,6 +370,7 @@ export class Collector {
       dashboard,
       gateway,
       gatewayRecorder,
+      recordSink,
     );
   }
 
@@ -375,6 +400,7 @@ export class Collector {
       const forwarded = this.#forwarder?.close(this.#forwardCloseTimeoutMillis);
       await this.#ingestor.close();
       await this.#sink.close();
+      await this.#recordSink.close();
       await this.store.close();
       await this.database.close();
       await forwarded;

@@ -2,15 +2,19 @@ import { Metadata, Server, ServerCredentials, ServerInterceptingCall, status } f
 import type { sendUnaryData, ServerInterceptor, ServerUnaryCall, ServiceDefinition, ServiceError } from '@grpc/grpc-js';
 import { AglError, RetryableError } from '../../src/errors/index.ts';
 import type { OtlpForwarder } from '../../src/forward/index.ts';
-import type { TraceIngestor } from '../../src/ingest/index.ts';
+import type { RecordIngestor, TraceIngestor } from '../../src/ingest/index.ts';
 import type { Logger } from '../../src/logging/index.ts';
-import { encodeExportTraceServiceResponse } from '../../src/otlp/index.ts';
+import { encodeExportResponse, encodeExportTraceServiceResponse } from '../../src/otlp/index.ts';
 import type { ByteBudget } from '../http/byte-budget.ts';
 
 /** Options of {@link OtlpGrpcReceiver.start}. */
 export interface OtlpGrpcReceiverOptions {
   /** Where request bodies go: the same path as OTLP/HTTP. */
   ingestor: TraceIngestor;
+  /** Where `LogsService/Export` bodies go; without it the service is not offered. */
+  logsIngestor?: RecordIngestor | null;
+  /** Where `MetricsService/Export` bodies go; without it the service is not offered. */
+  metricsIngestor?: RecordIngestor | null;
   /** The interface to bind. */
   host: string;
   /** The port; 0 picks a free one. */
@@ -36,8 +40,33 @@ export interface OtlpGrpcReceiverOptions {
 
 /** The OTLP/gRPC trace export method. */
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** The OTLP/gRPC logs export method. */
+export const LOGS_EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+/** The OTLP/gRPC metrics export method. */
+export const METRICS_EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
 const identity = (bytes: Buffer): Buffer => bytes;
+
+/** A raw-bytes unary service with one `Export` method at `path`. */
+function rawExportService(path: string): ServiceDefinition {
+  return {
+    Export: {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+      originalName: 'export',
+    },
+  };
+}
+
+/** `LogsService` with raw bytes both ways (see {@link RAW_TRACE_SERVICE}). */
+export const RAW_LOGS_SERVICE: ServiceDefinition = rawExportService(LOGS_EXPORT_PATH);
+/** `MetricsService` with raw bytes both ways (see {@link RAW_TRACE_SERVICE}). */
+export const RAW_METRICS_SERVICE: ServiceDefinition = rawExportService(METRICS_EXPORT_PATH);
 
 /**
  * `TraceService` with raw bytes both ways: the request bytes go to `TraceIngestor.ingest` exactly
@@ -91,6 +120,20 @@ export class OtlpGrpcReceiver {
         );
       },
     });
+    for (const [service, ingestor] of [
+      [RAW_LOGS_SERVICE, options.logsIngestor],
+      [RAW_METRICS_SERVICE, options.metricsIngestor],
+    ] as const) {
+      if (!ingestor) continue;
+      server.addService(service, {
+        Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+          exportRecords(call, ingestor, options, budget).then(
+            (response) => callback(null, response),
+            (error: unknown) => callback(toServiceError(error, options.logger)),
+          );
+        },
+      });
+    }
     const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${shownHost}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
@@ -136,6 +179,27 @@ async function exportTraces(
     // enqueue() copies, never waits and never throws.
     options.forwarder?.enqueue(body, { 'content-type': 'application/x-protobuf' });
     const response = encodeExportTraceServiceResponse('protobuf', partial);
+    return Buffer.from(response.buffer, response.byteOffset, response.byteLength);
+  } finally {
+    budget.release(body.byteLength);
+  }
+}
+
+/** `LogsService/Export` and `MetricsService/Export`: {@link exportTraces} for the other signals. */
+async function exportRecords(
+  call: ServerUnaryCall<Buffer, Buffer>,
+  ingestor: RecordIngestor,
+  options: OtlpGrpcReceiverOptions,
+  budget: ByteBudget,
+): Promise<Buffer> {
+  const body = call.request;
+  budget.reserve(body.byteLength);
+  try {
+    const result = await ingestor.ingest(body, 'protobuf');
+    if (result.kind === 'retryable') throw new RetryableError(503, result.message, result.retryAfterMillis);
+    const partial = result.kind === 'partial' ? { rejected: result.rejected, errorMessage: result.message } : undefined;
+    options.forwarder?.enqueue(body, { 'content-type': 'application/x-protobuf' }, ingestor.signal);
+    const response = encodeExportResponse(ingestor.signal, 'protobuf', partial) as Uint8Array;
     return Buffer.from(response.buffer, response.byteOffset, response.byteLength);
   } finally {
     budget.release(body.byteLength);

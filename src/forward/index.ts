@@ -1,2 +1,2 @@
-export { OtlpForwarder, tracesUrl } from './otlp-forwarder.ts';
-export type { ForwardedHeaders, OtlpForwarderOptions, OtlpForwarderStats } from './otlp-forwarder.ts';
+export { OtlpForwarder, signalUrls, tracesUrl } from './otlp-forwarder.ts';
+export type { ForwardedHeaders, ForwardedSignal, OtlpForwarderOptions, OtlpForwarderStats } from './otlp-forwarder.ts';

@@ -3,8 +3,9 @@ import type { Logger } from '../logging/index.ts';
 /** Options of {@link OtlpForwarder}. */
 export interface OtlpForwarderOptions {
   /**
-   * The OTLP/HTTP endpoint. A URL whose path ends in `/v1/traces` is used as given; any other URL
-   * is a base and gets `/v1/traces` appended (as `OTEL_EXPORTER_OTLP_ENDPOINT` does), so
+   * The OTLP/HTTP endpoint. A URL whose path ends in a signal path (`/v1/traces`, `/v1/logs`,
+   * `/v1/metrics`) names that signal's endpoint, and the other signals go beside it; any other URL
+   * is a base and gets `/v1/<signal>` appended (as `OTEL_EXPORTER_OTLP_ENDPOINT` does), so
    * `http://jaeger:4318` and `http://jaeger:4318/v1/traces` mean the same.
    */
   url: string;
@@ -52,8 +53,10 @@ export interface OtlpForwarderOptions {
 
 /** The counters of {@link OtlpForwarder.stats}, as `GET /v1/agl/forwarder` returns them. */
 export interface OtlpForwarderStats {
-  /** The endpoint requests go to. */
+  /** The endpoint trace requests go to. */
   url: string;
+  /** The endpoint of each signal. */
+  urls: Record<ForwardedSignal, string>;
   /** Requests waiting or being sent. */
   queued_requests: number;
   /** Body bytes waiting or being sent. */
@@ -70,6 +73,9 @@ export interface OtlpForwarderStats {
   last_error: string | null;
 }
 
+/** The OTLP signals a forwarder carries, each to its own path. */
+export type ForwardedSignal = 'traces' | 'logs' | 'metrics';
+
 /** The headers of an accepted OTLP request that travel with its body. */
 export interface ForwardedHeaders {
   'content-type'?: string;
@@ -77,6 +83,7 @@ export interface ForwardedHeaders {
 }
 
 interface QueuedRequest {
+  url: string;
   body: Buffer;
   headers: Record<string, string>;
 }
@@ -93,8 +100,10 @@ type Attempt = { kind: 'delivered' } | { kind: 'retry'; error: string; retryAfte
  * retried with exponential backoff (honouring `Retry-After`), other 4xx are not.
  */
 export class OtlpForwarder {
-  /** The endpoint requests go to. */
+  /** The endpoint trace requests go to. */
   readonly url: string;
+  /** The endpoint of each signal. */
+  readonly urls: Readonly<Record<ForwardedSignal, string>>;
   readonly #headers: Record<string, string>;
   readonly #maxQueuedRequests: number;
   readonly #maxQueuedBytes: number;
@@ -119,7 +128,8 @@ export class OtlpForwarder {
   #closing: Promise<void> | null = null;
 
   constructor(options: OtlpForwarderOptions) {
-    this.url = tracesUrl(options.url);
+    this.urls = signalUrls(options.url);
+    this.url = this.urls.traces;
     this.#headers = Object.fromEntries(Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
     this.#maxQueuedRequests = positiveInteger('maxQueuedRequests', options.maxQueuedRequests ?? 1000);
     this.#maxQueuedBytes = positiveInteger('maxQueuedBytes', options.maxQueuedBytes ?? 64 * 1024 * 1024);
@@ -133,9 +143,10 @@ export class OtlpForwarder {
 
   /**
    * Queues one accepted request's body (as received: compressed or not) with its `Content-Type`
-   * and `Content-Encoding`. Returns `false` when it was dropped (buffer full or forwarder closed).
+   * and `Content-Encoding`, to go to `signal`'s endpoint. Returns `false` when it was dropped
+   * (buffer full or forwarder closed).
    */
-  enqueue(body: Uint8Array, headers: ForwardedHeaders): boolean {
+  enqueue(body: Uint8Array, headers: ForwardedHeaders, signal: ForwardedSignal = 'traces'): boolean {
     if (this.#closing || this.#queue.length >= this.#maxQueuedRequests || this.#queuedBytes + body.byteLength > this.#maxQueuedBytes) {
       this.#dropped += 1;
       this.#warn(this.#closing ? 'the forwarder is closed' : 'the forwarding buffer is full');
@@ -145,7 +156,7 @@ export class OtlpForwarder {
     if (headers['content-type']) sent['content-type'] = headers['content-type'];
     if (headers['content-encoding']) sent['content-encoding'] = headers['content-encoding'];
     // The body may be a view on a pooled buffer: keep a copy of exactly its bytes.
-    this.#queue.push({ body: Buffer.from(body), headers: { ...sent, ...this.#headers } });
+    this.#queue.push({ url: this.urls[signal], body: Buffer.from(body), headers: { ...sent, ...this.#headers } });
     this.#queuedBytes += body.byteLength;
     this.#worker ??= this.#run();
     this.#wake?.();
@@ -156,6 +167,7 @@ export class OtlpForwarder {
   stats(): OtlpForwarderStats {
     return {
       url: this.url,
+      urls: { ...this.urls },
       queued_requests: this.#queue.length,
       queued_bytes: this.#queuedBytes,
       forwarded: this.#forwarded,
@@ -249,7 +261,7 @@ export class OtlpForwarder {
 
   async #attempt(request: QueuedRequest, closed: AbortSignal): Promise<Attempt> {
     try {
-      const response = await fetch(this.url, {
+      const response = await fetch(request.url, {
         method: 'POST',
         headers: request.headers,
         body: request.body,
@@ -258,7 +270,7 @@ export class OtlpForwarder {
       // The answer's body is not needed, but must be read for the connection to be reused.
       await response.arrayBuffer().catch(() => undefined);
       if (response.ok) return { kind: 'delivered' };
-      const error = `${this.url} answered ${response.status} ${response.statusText}`.trim();
+      const error = `${request.url} answered ${response.status} ${response.statusText}`.trim();
       if (response.status === 429 || response.status >= 500) {
         return { kind: 'retry', error, retryAfterMillis: retryAfterMillis(response.headers.get('retry-after')) };
       }
@@ -266,7 +278,7 @@ export class OtlpForwarder {
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const detail = cause?.code ?? cause?.message ?? (error as Error).message;
-      return { kind: 'retry', error: `${this.url} unreachable: ${detail}`, retryAfterMillis: null };
+      return { kind: 'retry', error: `${request.url} unreachable: ${detail}`, retryAfterMillis: null };
     }
   }
 
@@ -284,8 +296,18 @@ export class OtlpForwarder {
   }
 }
 
-/** The full `/v1/traces` URL of an endpoint given as a base or as the full URL. */
+/** The full `/v1/traces` URL of an endpoint given as a base or as the full URL of a signal. */
 export function tracesUrl(endpoint: string): string {
+  return signalUrls(endpoint).traces;
+}
+
+const SIGNAL_PATH = /\/v1\/(traces|logs|metrics)\/?$/;
+
+/**
+ * The endpoint of each signal for a forward URL: a URL ending in a signal path keeps it for that
+ * signal and puts the others beside it (`…/v1/traces` → `…/v1/logs`); any other URL is a base.
+ */
+export function signalUrls(endpoint: string): Record<ForwardedSignal, string> {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -295,8 +317,16 @@ export function tracesUrl(endpoint: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`Expected the forward URL to be an http(s) URL, got \`${endpoint}\``);
   }
-  if (!/\/v1\/traces\/?$/.test(url.pathname)) url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/traces`;
-  return url.toString();
+  const given = url.toString();
+  const match = SIGNAL_PATH.exec(url.pathname);
+  const basePath = (match ? url.pathname.slice(0, match.index) : url.pathname).replace(/\/+$/, '');
+  const at = (signal: ForwardedSignal): string => {
+    if (match && match[1] === signal) return given;
+    const signalUrl = new URL(url);
+    signalUrl.pathname = `${basePath}/v1/${signal}`;
+    return signalUrl.toString();
+  };
+  return { traces: at('traces'), logs: at('logs'), metrics: at('metrics') };
 }
 
 /** `Retry-After` as milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */

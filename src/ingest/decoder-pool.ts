@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { InvalidRequestError } from '../errors/index.ts';
+import { decodeRecordsRequest } from './decode-records.ts';
+import type { DecodedRecords, RecordSignal } from './decode-records.ts';
 import { decodeRequest } from './decode-request.ts';
 import type { DecodedRequest, OtlpEncoding } from './decode-request.ts';
 
@@ -18,15 +20,17 @@ export interface DecodeJob {
   id: number;
   body: Uint8Array;
   encoding: OtlpEncoding;
+  /** Which export request the body is. */
+  signal: 'traces' | RecordSignal;
 }
 
 /** @internal A decoder thread's answer. */
 export type DecodeReply =
-  | { id: number; result: DecodedRequest }
+  | { id: number; result: DecodedRequest | DecodedRecords }
   | { id: number; error: { invalidRequest: boolean; message: string } };
 
 interface Pending {
-  resolve: (result: DecodedRequest) => void;
+  resolve: (result: DecodedRequest | DecodedRecords) => void;
   reject: (error: unknown) => void;
 }
 
@@ -57,12 +61,21 @@ export class DecoderPool {
     for (let index = 0; index < threads; index++) this.#threads.push(this.#spawn());
   }
 
-  /** Decodes, maps and builds the rows of one request body. */
+  /** Decodes, maps and builds the rows of one `ExportTraceServiceRequest` body. */
   decode(body: Uint8Array, encoding: OtlpEncoding): Promise<DecodedRequest> {
+    return this.#run(body, encoding, 'traces') as Promise<DecodedRequest>;
+  }
+
+  /** Decodes, maps and builds the rows of one logs or metrics export request body. */
+  decodeRecords(signal: RecordSignal, body: Uint8Array, encoding: OtlpEncoding): Promise<DecodedRecords> {
+    return this.#run(body, encoding, signal) as Promise<DecodedRecords>;
+  }
+
+  #run(body: Uint8Array, encoding: OtlpEncoding, signal: DecodeJob['signal']): Promise<DecodedRequest | DecodedRecords> {
     if (this.#closed) return Promise.reject(new Error('The decoder pool is closed'));
     if (this.#size === 0) {
       try {
-        return Promise.resolve(decodeRequest(body, encoding));
+        return Promise.resolve(signal === 'traces' ? decodeRequest(body, encoding) : decodeRecordsRequest(signal, body, encoding));
       } catch (error) {
         return Promise.reject(error);
       }
@@ -72,9 +85,9 @@ export class DecoderPool {
     const id = this.#nextId++;
     // A private copy whose memory moves to the thread: the body may share memory with the socket.
     const copy = new Uint8Array(body);
-    return new Promise<DecodedRequest>((resolve, reject) => {
+    return new Promise<DecodedRequest | DecodedRecords>((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, body: copy, encoding } satisfies DecodeJob, [copy.buffer]);
+      thread.worker.postMessage({ id, body: copy, encoding, signal } satisfies DecodeJob, [copy.buffer]);
     });
   }
 

@@ -1,5 +1,5 @@
 import type { SpanSink } from '../storage/index.ts';
-import { CommitWaitEstimator } from './commit-wait-estimator.ts';
+import { CommitAdmission } from './commit-admission.ts';
 import type { DecodedRequest, OtlpEncoding } from './decode-request.ts';
 import { DecoderPool } from './decoder-pool.ts';
 import type { IngestResult } from './ingest-result.ts';
@@ -54,20 +54,23 @@ export class TraceIngestor {
   readonly #sink: SpanSink;
   readonly #decoders: DecoderPool;
   readonly #retryAfterMillis: number;
-  readonly #maxCommitWaitMillis: number;
   readonly #onStorageError: ((error: unknown) => void) | undefined;
-  readonly #load = new CommitWaitEstimator();
+  readonly #admission: CommitAdmission;
 
   constructor(options: TraceIngestorOptions) {
-    const maxCommitWaitMillis = options.maxCommitWaitMillis ?? 2000;
-    if (!Number.isFinite(maxCommitWaitMillis) || maxCommitWaitMillis <= 0) {
-      throw new RangeError(`Expected \`maxCommitWaitMillis\` to be a number > 0, got \`${maxCommitWaitMillis}\``);
-    }
+    this.#admission = new CommitAdmission(options.maxCommitWaitMillis ?? 2000);
     this.#sink = options.sink;
     this.#decoders = new DecoderPool({ threads: options.decoderThreads });
     this.#retryAfterMillis = options.retryAfterMillis ?? 1000;
-    this.#maxCommitWaitMillis = maxCommitWaitMillis;
     this.#onStorageError = options.onStorageError;
+  }
+
+  /**
+   * The decoder threads, which the ingestors of the other signals (logs, metrics) share: a
+   * 2-core machine has room for one decoder beside the thread that appends.
+   */
+  get decoders(): DecoderPool {
+    return this.#decoders;
   }
 
   /** Resolves once the decoder threads are loaded; see `DecoderPool.ready`. */
@@ -77,7 +80,7 @@ export class TraceIngestor {
 
   /** Bytes of the request bodies being decoded or waiting for their commit. */
   get pendingBytes(): number {
-    return this.#load.pendingBytes;
+    return this.#admission.pendingBytes;
   }
 
   /**
@@ -86,22 +89,7 @@ export class TraceIngestor {
    * before reading a body; {@link ingest} checks again with the body in hand.
    */
   admit(bytes = 0, options: IngestOptions = {}): Extract<IngestResult, { kind: 'retryable' }> | null {
-    const waitedMillis = Math.max(0, Date.now() - (options.receivedAt ?? Date.now()));
-    // Nothing ahead: a request always gets through alone, whatever its size.
-    if (this.#load.pendingBytes === 0) return null;
-    // At light load a request never waits long, whatever the estimate says (see CommitWaitEstimator).
-    if (this.#load.oldestWaitMillis() < this.#maxCommitWaitMillis / 4) return null;
-    // Requests have waited a while and no rate is measured yet: backlogged from the start.
-    const estimate = this.#load.estimateWaitMillis(bytes) ?? Number.POSITIVE_INFINITY;
-    if (waitedMillis + estimate <= this.#maxCommitWaitMillis) return null;
-    const shown = Number.isFinite(estimate) ? `about ${Math.round(estimate)} ms` : 'longer than requests already waiting';
-    return {
-      kind: 'retryable',
-      retryAfterMillis: this.#suggestedDelay(),
-      message:
-        `The collector is overloaded: this request would wait ${shown} for its commit, ` +
-        `more than the ${this.#maxCommitWaitMillis} ms allowed; nothing of it was stored`,
-    };
+    return this.#admission.admit(bytes, options.receivedAt ?? Date.now());
   }
 
   /** Decodes and stores one `ExportTraceServiceRequest` body. */
@@ -109,16 +97,14 @@ export class TraceIngestor {
     const receivedAt = options.receivedAt ?? Date.now();
     const refused = this.admit(body.byteLength, { receivedAt });
     if (refused) return refused;
-    const handle = this.#load.enter(body.byteLength);
-    let committed = false;
-    try {
-      const decoded = await this.#decoders.decode(body, encoding);
-      const result = await this.#write(decoded, receivedAt + this.#maxCommitWaitMillis);
-      committed = result.kind !== 'retryable';
-      return result;
-    } finally {
-      this.#load.leave(handle, committed);
-    }
+    return this.#admission.track(
+      body.byteLength,
+      async () => {
+        const decoded = await this.#decoders.decode(body, encoding);
+        return this.#write(decoded, receivedAt + this.#admission.maxCommitWaitMillis);
+      },
+      (result) => result.kind !== 'retryable',
+    );
   }
 
   /** Stores a request already decoded (see `decodeRequest` / `prepareDecoded`). */
@@ -159,17 +145,7 @@ export class TraceIngestor {
   }
 
   #expired(): IngestResult {
-    return {
-      kind: 'retryable',
-      retryAfterMillis: this.#suggestedDelay(),
-      message: `The collector is overloaded: this request waited more than ${this.#maxCommitWaitMillis} ms for its commit; nothing of it was stored`,
-    };
-  }
-
-  /** Retry-After: about the time the work ahead takes to drain, from 1 s to 30 s. */
-  #suggestedDelay(): number {
-    const drainMillis = this.#load.estimateWaitMillis(0) ?? this.#maxCommitWaitMillis;
-    return Math.min(30_000, Math.max(1000, Math.ceil(drainMillis / 1000) * 1000));
+    return this.#admission.expired();
   }
 
   /** Stops the decoder threads. Idempotent. */

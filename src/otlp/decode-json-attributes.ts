@@ -24,7 +24,8 @@ export function decodeAttributes(value: unknown, target: Attributes, path: strin
   }
 }
 
-function decodeAnyValue(value: unknown, depth: number): AttributeValue {
+/** Decodes one OTLP/JSON `AnyValue` object (a log record's body, say) into a plain value. */
+export function decodeAnyValue(value: unknown, depth: number): AttributeValue {
   const anyValue = asObject(value, '');
   if (anyValue === undefined) return null;
   let member: unknown;

@@ -38,7 +38,8 @@ export function decodeKeyValue(reader: BodyReader, attributes: Attributes, depth
   setAttribute(attributes, key, value);
 }
 
-function decodeAnyValue(reader: BodyReader, depth: number): AttributeValue {
+/** Decodes one `AnyValue` message (a log record's body, say) into a plain value. */
+export function decodeAnyValue(reader: BodyReader, depth: number): AttributeValue {
   const outerLen = enterMessage(reader);
   let value: AttributeValue = null;
   // When a oneof member appears more than once, protobuf keeps the last one.

@@ -23,7 +23,7 @@ import { decodeSpan } from './decode-protobuf-span.ts';
 import type { DecodeTarget, ScopeContext } from './decode-protobuf-span.ts';
 import { fieldTags } from './field-tags.ts';
 import { otlpRoot, otlpTypes } from './proto-schema.ts';
-import { TRUNCATED, decodeError, enterMessage, skipField } from './protobuf-reader.ts';
+import { TRUNCATED, decodeError, enterMessage, skipField, startDecoding } from './protobuf-reader.ts';
 import type { BodyReader } from './protobuf-reader.ts';
 import { SpanRejections } from './span-rejections.ts';
 
@@ -58,6 +58,7 @@ export function decodeTracesProtobuf(body: Uint8Array): DecodedTraces {
   const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const reader = protobuf.Reader.create(buffer) as BodyReader;
   const target: DecodeTarget = { spans: [], rejections: new SpanRejections() };
+  startDecoding('ExportTraceServiceRequest');
   try {
     while (reader.pos < reader.len) {
       const tag = reader.tag();
@@ -95,7 +96,8 @@ function decodeResourceSpans(reader: BodyReader, target: DecodeTarget): void {
   reader.len = outerLen;
 }
 
-function decodeResource(reader: BodyReader, attributes: Attributes): void {
+/** Decodes a `Resource` message's attributes into `attributes` (shared by every signal's decoder). */
+export function decodeResource(reader: BodyReader, attributes: Attributes): void {
   const outerLen = enterMessage(reader);
   while (reader.pos < reader.len) {
     const tag = reader.tag();
@@ -129,7 +131,8 @@ function decodeScopeSpans(reader: BodyReader, resourceContext: ScopeContext, tar
   reader.len = outerLen;
 }
 
-function decodeScope(reader: BodyReader, context: ScopeContext): void {
+/** Decodes an `InstrumentationScope` message into `context` (shared by every signal's decoder). */
+export function decodeScope(reader: BodyReader, context: ScopeContext): void {
   const outerLen = enterMessage(reader);
   while (reader.pos < reader.len) {
     const tag = reader.tag();

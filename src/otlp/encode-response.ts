@@ -63,6 +63,63 @@ export function encodeExportTraceServiceResponse(
     .finish();
 }
 
+/** The OTLP signals, each with its own export service. */
+export type OtlpSignal = 'traces' | 'logs' | 'metrics';
+
+/** A partial success of any signal: how many items (spans, log records, data points) were refused, and why. */
+export interface ExportPartialSuccess {
+  rejected: number;
+  errorMessage: string;
+}
+
+const RESPONSE_TYPES = {
+  traces: { type: () => otlpTypes.exportTraceServiceResponse, field: 'rejectedSpans' },
+  logs: { type: () => otlpTypes.exportLogsServiceResponse, field: 'rejectedLogRecords' },
+  metrics: { type: () => otlpTypes.exportMetricsServiceResponse, field: 'rejectedDataPoints' },
+} as const;
+
+/**
+ * Encodes the body of a successful export response of `signal` (`ExportTraceServiceResponse`,
+ * `ExportLogsServiceResponse`, `ExportMetricsServiceResponse`), with `partialSuccess` only when
+ * something was rejected or there is a message.
+ */
+export function encodeExportResponse(signal: OtlpSignal, format: OtlpFormat, partial?: ExportPartialSuccess): Uint8Array | string {
+  const { type, field } = RESPONSE_TYPES[signal];
+  const hasPartial = partial !== undefined && (partial.rejected > 0 || partial.errorMessage !== '');
+  if (format === 'json') {
+    if (!hasPartial) return '{}';
+    // The protobuf JSON mapping writes int64 as a decimal string.
+    return JSON.stringify({ partialSuccess: { [field]: String(partial.rejected), errorMessage: partial.errorMessage } });
+  }
+  if (!hasPartial) return new Uint8Array(0);
+  return type().encode({ partialSuccess: { [field]: partial.rejected, errorMessage: partial.errorMessage } }).finish();
+}
+
+/**
+ * Decodes a logs or metrics export response body (what an exporter receives): the rejected count
+ * and message of its partial success, if any.
+ *
+ * @throws {InvalidRequestError} when the body cannot be decoded.
+ */
+export function decodeExportResponse(signal: OtlpSignal, body: Uint8Array | string, format: OtlpFormat = 'protobuf'): { partialSuccess?: ExportPartialSuccess } {
+  const { type, field } = RESPONSE_TYPES[signal];
+  let message: Record<string, unknown>;
+  try {
+    if (format === 'json') {
+      message = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8')) as Record<string, unknown>;
+    } else {
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : body;
+      message = type().toObject(type().decode(bytes), { longs: Number, defaults: false });
+    }
+  } catch (error) {
+    throw new InvalidRequestError(`Cannot decode the body as a ${format} ${signal} export response: ${(error as Error).message}`, { cause: error });
+  }
+  const partial = (message.partialSuccess ?? message.partial_success) as Record<string, unknown> | undefined;
+  if (typeof partial !== 'object' || partial === null) return {};
+  const snake = field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  return { partialSuccess: { rejected: toCount(partial[field] ?? partial[snake]), errorMessage: String(partial.errorMessage ?? partial.error_message ?? '') } };
+}
+
 /** Encodes a `google.rpc.Status` body for a 4xx/5xx OTLP/HTTP response. */
 export function encodeRpcStatus(format: 'protobuf', code: number, message: string): Uint8Array;
 export function encodeRpcStatus(format: 'json', code: number, message: string): string;

@@ -1,13 +1,19 @@
+export { decodeLogsJson } from './decode-json-logs.ts';
 export { decodeTracesJson } from './decode-json.ts';
+export { decodeLogsProtobuf } from './decode-protobuf-logs.ts';
 export { decodeTracesProtobuf } from './decode-protobuf.ts';
 export {
+  decodeExportResponse,
   decodeExportTraceServiceResponse,
   decodeRpcStatus,
+  encodeExportResponse,
   encodeExportTraceServiceResponse,
   encodeRpcStatus,
 } from './encode-response.ts';
 export type {
+  ExportPartialSuccess,
   ExportTracePartialSuccess,
+  OtlpSignal,
   ExportTraceServiceResponse,
   OtlpFormat,
   RpcStatus,
@@ -15,6 +21,7 @@ export type {
 export { encodeTracesProtobuf } from './encode-traces.ts';
 export { bytesToHex, hexToBytes } from './hex.ts';
 export { parseLosslessJson } from './lossless-json.ts';
+export type { DecodedLogs, LogRecord } from './log-record.ts';
 export type {
   OtlpAnyValue,
   OtlpExportTraceServiceRequest,

@@ -9,6 +9,8 @@ const PROTO_ROOT = fileURLToPath(new URL('./proto/', import.meta.url));
 
 const PROTO_FILES = [
   'opentelemetry/proto/collector/trace/v1/trace_service.proto',
+  'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+  'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
   'google/rpc/status.proto',
 ] as const;
 
@@ -29,7 +31,7 @@ function loadRoot(): protobuf.Root {
   return root;
 }
 
-/** The loaded protobuf root holding every OTLP trace and `google.rpc` type. */
+/** The loaded protobuf root holding every OTLP trace, logs and metrics type and `google.rpc.Status`. */
 export const otlpRoot: protobuf.Root = loadRoot();
 
 /** The protobuf message types this folder reads and writes. */
@@ -38,6 +40,14 @@ export const otlpTypes = {
   exportTraceServiceRequest: otlpRoot.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
   /** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse`. */
   exportTraceServiceResponse: otlpRoot.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse'),
+  /** `opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest`. */
+  exportLogsServiceRequest: otlpRoot.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
+  /** `opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse`. */
+  exportLogsServiceResponse: otlpRoot.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse'),
+  /** `opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest`. */
+  exportMetricsServiceRequest: otlpRoot.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
+  /** `opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse`. */
+  exportMetricsServiceResponse: otlpRoot.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse'),
   /** `google.rpc.Status`. */
   rpcStatus: otlpRoot.lookupType('google.rpc.Status'),
 } as const;

@@ -4,8 +4,8 @@
  * read fields without protobufjs's allocations (`fixed64` without a `Long`, short strings through
  * a cache, ids checked in place), and the error a malformed body becomes.
  */
-import type { Buffer } from 'node:buffer';
-import type protobuf from 'protobufjs';
+import { Buffer } from 'node:buffer';
+import protobuf from 'protobufjs';
 import { InvalidRequestError } from '../errors/index.ts';
 
 // Node's own Buffer slicers: `toString(encoding, start, end)` dispatches on the encoding name on
@@ -115,10 +115,41 @@ export function isZeroRange(buf: Uint8Array, start: number, end: number): boolea
   return true;
 }
 
+// The request message being decoded, named in errors. Decoding is synchronous, so one module-level
+// name is enough: each decoder's entry point sets it before reading.
+let requestMessageName = 'ExportTraceServiceRequest';
+
+/** Names the request message (`ExportLogsServiceRequest`…) that {@link decodeError} reports about. */
+export function startDecoding(messageName: string): void {
+  requestMessageName = messageName;
+}
+
 /** An {@link InvalidRequestError} describing a malformed body at the reader's position. */
 export function decodeError(reader: BodyReader, problem: string, cause?: unknown): InvalidRequestError {
   return new InvalidRequestError(
-    `Cannot decode the body as a protobuf ExportTraceServiceRequest: ${problem} (at byte ${reader.pos} of ${reader.buf.length})`,
+    `Cannot decode the body as a protobuf ${requestMessageName}: ${problem} (at byte ${reader.pos} of ${reader.buf.length})`,
     { cause },
   );
+}
+
+/**
+ * Runs a decoder over `reader`, turning protobufjs's own errors into {@link InvalidRequestError}s:
+ * its Reader reports a read past the end of the body or of an embedded message as a RangeError,
+ * and a malformed varint, tag, length or wire type as a plain Error.
+ */
+export function readWithDecodeErrors<T>(reader: BodyReader, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof InvalidRequestError) throw error;
+    if (error instanceof RangeError) throw decodeError(reader, TRUNCATED, error);
+    if (error instanceof Error && Object.getPrototypeOf(error) === Error.prototype) throw decodeError(reader, error.message, error);
+    throw error;
+  }
+}
+
+/** A Node reader over `body` (no copy). */
+export function bodyReader(body: Uint8Array): BodyReader {
+  const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return protobuf.Reader.create(buffer) as BodyReader;
 }

@@ -3,7 +3,7 @@
  * `gen-ai-call.ts` for the forms): inputs and outputs are each taken from the first form that holds
  * any message, outputs with the finish reasons of their choices.
  */
-import type { SpanRecord } from '../spans/index.ts';
+import type { Attributes } from '../spans/index.ts';
 import type { ChatMessage, ChatToolCall } from './chat-message.ts';
 import {
   groupIndexed,
@@ -44,6 +44,20 @@ import {
   GEN_AI_USER_MESSAGE_EVENT,
 } from './semantic-conventions.ts';
 
+/**
+ * A GenAI event: a span event, or a log record seen as one (its event name, and its body map as the
+ * attributes), so that both are read by the same code.
+ */
+export interface GenAiEvent {
+  name: string;
+  attributes: Attributes;
+}
+
+/** What holds a call's GenAI events: a span, or the log records of one span. */
+export interface GenAiEventSource {
+  readonly events: readonly GenAiEvent[];
+}
+
 const MESSAGE_EVENT_ROLES: Record<string, string> = {
   [GEN_AI_SYSTEM_MESSAGE_EVENT]: 'system',
   [GEN_AI_USER_MESSAGE_EVENT]: 'user',
@@ -53,7 +67,7 @@ const MESSAGE_EVENT_ROLES: Record<string, string> = {
 
 // ── inputs ──────────────────────────────────────────────────────────────────────────────────────
 
-export function readGenAiInputMessages(span: SpanRecord, attributes: LooseRecord): ChatMessage[] {
+export function readGenAiInputMessages(span: GenAiEventSource, attributes: LooseRecord): ChatMessage[] {
   const messages: ChatMessage[] = [];
   const instructions = attributes[GEN_AI_SYSTEM_INSTRUCTIONS];
   if (instructions !== undefined && instructions !== null) {
@@ -89,7 +103,7 @@ function systemInstructionsMessage(raw: unknown): ChatMessage | null {
   return scratch[0] ?? null;
 }
 
-function pushEventInputs(messages: ChatMessage[], span: SpanRecord): void {
+function pushEventInputs(messages: ChatMessage[], span: GenAiEventSource): void {
   for (const event of span.events) {
     const role = MESSAGE_EVENT_ROLES[event.name];
     if (role !== undefined) {
@@ -127,7 +141,7 @@ function pushOpenAiList(messages: ChatMessage[], raw: unknown, defaultRole: stri
 
 // ── outputs ─────────────────────────────────────────────────────────────────────────────────────
 
-export function readGenAiOutputMessages(span: SpanRecord, attributes: LooseRecord, finishReasons: string[]): ChatMessage[] {
+export function readGenAiOutputMessages(span: GenAiEventSource, attributes: LooseRecord, finishReasons: string[]): ChatMessage[] {
   const messages: ChatMessage[] = [];
   const current = attributes[GEN_AI_OUTPUT_MESSAGES];
   if (current !== undefined) {
@@ -158,7 +172,7 @@ export function readGenAiOutputMessages(span: SpanRecord, attributes: LooseRecor
   return messages;
 }
 
-function pushEventOutputs(messages: ChatMessage[], span: SpanRecord, finishReasons: string[]): void {
+function pushEventOutputs(messages: ChatMessage[], span: GenAiEventSource, finishReasons: string[]): void {
   const choices: Array<{ index: number; message: ChatMessage; reason: string | null }> = [];
   for (const event of span.events) {
     if (event.name === GEN_AI_CHOICE_EVENT) {

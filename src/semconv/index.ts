@@ -1,3 +1,4 @@
+export { mapLogRecord } from './map-log-record.ts';
 export { mapSpan } from './map-span.ts';
 export { PRIMARY_REWARD_NAME, readRewards } from './rewards.ts';
 export {
@@ -46,6 +47,7 @@ export {
   AI_USAGE_OUTPUT_TOKENS,
   AI_USAGE_PROMPT_TOKENS,
   AI_USAGE_TOTAL_TOKENS,
+  EVENT_NAME,
   aglRewardNameAttribute,
   aglRewardValueAttribute,
   GEN_AI_ASSISTANT_MESSAGE_EVENT,
@@ -54,6 +56,7 @@ export {
   GEN_AI_CONTENT_COMPLETION_EVENT,
   GEN_AI_CONTENT_PROMPT_EVENT,
   GEN_AI_EVENT_CONTENT,
+  GEN_AI_INFERENCE_DETAILS_EVENT,
   GEN_AI_INPUT_MESSAGES,
   GEN_AI_OPERATION_NAME,
   GEN_AI_OUTPUT_MESSAGES,
@@ -111,4 +114,5 @@ export type {
   ChatToolDefinition,
   JsonValue,
 } from './chat-message.ts';
+export type { LogLlmMessages, LogRecordInput, LogRecordMapping } from './map-log-record.ts';
 export type { LlmCallRecord, LlmConvention, RewardRecord, SpanMapping } from './span-mapping.ts';

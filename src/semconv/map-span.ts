@@ -11,6 +11,7 @@ import type { Attributes, SpanRecord } from '../spans/index.ts';
 import type { LlmCallRecord, RewardRecord, SpanMapping } from './span-mapping.ts';
 import { readInteger } from './attribute-values.ts';
 import { readGenAiCall } from './gen-ai-call.ts';
+import { readLangfuseCall } from './langfuse-call.ts';
 import { readOpenInferenceCall } from './openinference-call.ts';
 import { readRewards } from './rewards.ts';
 import {
@@ -20,6 +21,8 @@ import {
   AGL_ROLLOUT_ID,
   AGL_SPAN_SEQUENCE_ID,
   LEGACY_REWARD,
+  LOGFIRE_PENDING_SPAN,
+  LOGFIRE_SPAN_TYPE,
   OPENINFERENCE_SPAN_KIND,
   SERVICE_NAME,
 } from './semantic-conventions.ts';
@@ -39,9 +42,13 @@ const HAS_GEN_AI = 16;
 const HAS_LLM = 32;
 /** `ai.*` */
 const HAS_VERCEL_AI = 64;
+/** `langfuse.observation.*` */
+const HAS_LANGFUSE = 128;
+/** `logfire.span_type` */
+const HAS_LOGFIRE_SPAN_TYPE = 256;
 
 const REWARD_FLAGS = HAS_AGL_REWARD | HAS_AGENTOPS_OUTPUT | HAS_PLAIN_REWARD;
-const LLM_FLAGS = HAS_GEN_AI | HAS_LLM | HAS_VERCEL_AI;
+const LLM_FLAGS = HAS_GEN_AI | HAS_LLM | HAS_VERCEL_AI | HAS_LANGFUSE;
 
 /** Classifies the keys of `attributes` into the flags above. */
 function scanKeys(attributes: Attributes): number {
@@ -63,8 +70,14 @@ function scanKeys(attributes: Attributes): number {
       case 103: // g: "gen_ai."
         if (key.charCodeAt(3) === 95 && key.charCodeAt(6) === 46 && key.startsWith('gen_ai.')) flags |= HAS_GEN_AI;
         break;
-      case 108: // l: "llm."
-        if (key.charCodeAt(1) === 108 && key.charCodeAt(2) === 109 && key.charCodeAt(3) === 46) flags |= HAS_LLM;
+      case 108: // l: "llm.", "langfuse.observation.", "logfire.span_type"
+        if (key.charCodeAt(1) === 108) {
+          if (key.charCodeAt(2) === 109 && key.charCodeAt(3) === 46) flags |= HAS_LLM;
+        } else if (key.charCodeAt(1) === 97) {
+          if (key.startsWith('langfuse.observation.')) flags |= HAS_LANGFUSE;
+        } else if (key === LOGFIRE_SPAN_TYPE) {
+          flags |= HAS_LOGFIRE_SPAN_TYPE;
+        }
         break;
       case 111: // o
         if (key === OPENINFERENCE_SPAN_KIND) flags |= HAS_LLM;
@@ -105,7 +118,7 @@ function resourceFields(resource: Attributes): ResourceFields {
 }
 
 /** An id: a non-empty string, or a number/bigint written as one. */
-function readId(value: unknown): string | null {
+export function readId(value: unknown): string | null {
   if (typeof value === 'string') return value === '' ? null : value;
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
   if (typeof value === 'bigint') return value.toString();
@@ -122,8 +135,11 @@ function readId(value: unknown): string | null {
  *
  * Rewards: see {@link readRewards}.
  *
+ * A pending copy of a span (`logfire.span_type = pending_span`, sent before the finished span) has
+ * its ids but no rewards and no LLM call: the finished span brings them, counted once.
+ *
  * LLM calls, when a span carries more than one convention, come from the first of Vercel AI SDK,
- * OTel GenAI, OpenInference that holds messages, else from the first that recognises an LLM call
+ * OTel GenAI, OpenInference, Langfuse that holds messages, else from the first that recognises an LLM call
  * at all (model or token counts only, as when content capture is off). The AI SDK comes first
  * because its provider-call spans (`*.doGenerate`, `*.doStream`) also carry `gen_ai.*` summary
  * attributes while `ai.*` holds their messages; any other AI SDK span (`ai.generateText`,
@@ -152,6 +168,11 @@ export function mapSpan(span: SpanRecord): SpanMapping {
     sequenceId = readInteger(attributes[AGL_SPAN_SEQUENCE_ID]) ?? sequenceId;
   }
 
+  // A pending copy (Logfire sends one when a span starts, then the finished span) holds what the
+  // finished span will hold, minus its outcome: reading it too would count its call and rewards twice.
+  if ((flags & HAS_LOGFIRE_SPAN_TYPE) !== 0 && attributes[LOGFIRE_SPAN_TYPE] === LOGFIRE_PENDING_SPAN) {
+    return { rolloutId, attemptId, sequenceId, serviceName: resource.serviceName, rewards: [], llmCall: null };
+  }
   const rewards: RewardRecord[] = (flags & REWARD_FLAGS) !== 0 ? readRewardsSafely(span) : [];
   const llmCall = (flags & LLM_FLAGS) !== 0 ? readLlmCallSafely(span, flags) : null;
   return { rolloutId, attemptId, sequenceId, serviceName: resource.serviceName, rewards, llmCall };
@@ -189,7 +210,9 @@ function readLlmCall(span: SpanRecord, flags: number): LlmCallRecord | null {
   if (genAi !== null && hasMessages(genAi)) return genAi;
   const openInference = (flags & HAS_LLM) !== 0 ? readOpenInferenceCall(span) : null;
   if (openInference !== null && hasMessages(openInference)) return openInference;
-  return vercelAi ?? genAi ?? openInference;
+  const langfuse = (flags & HAS_LANGFUSE) !== 0 ? readLangfuseCall(span) : null;
+  if (langfuse !== null && hasMessages(langfuse)) return langfuse;
+  return vercelAi ?? genAi ?? openInference ?? langfuse;
 }
 
 function hasMessages(call: LlmCallRecord): boolean {

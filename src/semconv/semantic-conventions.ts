@@ -164,6 +164,13 @@ export const GEN_AI_CONTENT_PROMPT_EVENT = 'gen_ai.content.prompt';
 export const GEN_AI_CONTENT_COMPLETION_EVENT = 'gen_ai.content.completion';
 /** Event attribute some SDKs (Azure AI Inference, Semantic Kernel) use for the event body, as JSON. */
 export const GEN_AI_EVENT_CONTENT = 'gen_ai.event.content';
+/**
+ * The current GenAI event (a log record) holding a whole call: attributes {@link GEN_AI_INPUT_MESSAGES},
+ * {@link GEN_AI_OUTPUT_MESSAGES}, {@link GEN_AI_SYSTEM_INSTRUCTIONS}.
+ */
+export const GEN_AI_INFERENCE_DETAILS_EVENT = 'gen_ai.client.inference.operation.details';
+/** The log attribute that names the event a log record is, for senders without OTLP's `event_name` field. */
+export const EVENT_NAME = 'event.name';
 
 // ── OpenInference ───────────────────────────────────────────────────────────────────────────────
 
@@ -191,6 +198,41 @@ export const LLM_TOKEN_COUNT_TOTAL = 'llm.token_count.total';
 export const LLM_TOOLS = 'llm.tools';
 /** Why the model stopped (`stop`, `tool_calls`, `length`…); a string, or a list of one per choice. */
 export const LLM_FINISH_REASON = 'llm.finish_reason';
+
+/** The request as the instrumentation saw it (JSON for the OpenAI instrumentation: the request body). */
+export const INPUT_VALUE = 'input.value';
+/** The response as the instrumentation saw it (JSON for the OpenAI instrumentation: the response body). */
+export const OUTPUT_VALUE = 'output.value';
+
+// ── Langfuse (its OpenTelemetry SDK, v4 and later) ──────────────────────────────────────────────
+
+/** The observation type: `generation` is an LLM call; `span`, `event`, `agent`, `tool`, `embedding`… are not. */
+export const LANGFUSE_OBSERVATION_TYPE = 'langfuse.observation.type';
+/** The observation type of an LLM call. */
+export const LANGFUSE_GENERATION = 'generation';
+/**
+ * JSON of the input: for a generation, an OpenAI request's `{messages, tools, tool_choice…}`
+ * (`@langfuse/openai`), a bare list of messages, or a string.
+ */
+export const LANGFUSE_OBSERVATION_INPUT = 'langfuse.observation.input';
+/** JSON of the output: for a generation, the assistant message (or a string, or a list of messages). */
+export const LANGFUSE_OBSERVATION_OUTPUT = 'langfuse.observation.output';
+/** The model name. */
+export const LANGFUSE_OBSERVATION_MODEL_NAME = 'langfuse.observation.model.name';
+/** JSON of the model parameters (`temperature`, `max_tokens`…). */
+export const LANGFUSE_OBSERVATION_MODEL_PARAMETERS = 'langfuse.observation.model.parameters';
+/**
+ * JSON of the token usage: `{input, output, total}`, with the breakdown as `input_<detail>` /
+ * `output_<detail>` (`input_cached_tokens`…) that `input` / `output` then exclude.
+ */
+export const LANGFUSE_OBSERVATION_USAGE_DETAILS = 'langfuse.observation.usage_details';
+
+// ── Logfire ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Logfire's span type: `span`, `log`, or `pending_span` (a copy sent when a span starts, before the real one). */
+export const LOGFIRE_SPAN_TYPE = 'logfire.span_type';
+/** The {@link LOGFIRE_SPAN_TYPE} of a pending copy. */
+export const LOGFIRE_PENDING_SPAN = 'pending_span';
 
 // ── Vercel AI SDK ───────────────────────────────────────────────────────────────────────────────
 
