@@ -32,7 +32,9 @@ import {
   LLM_TOKEN_COUNT_PROMPT,
   LLM_TOKEN_COUNT_TOTAL,
   LLM_TOOLS,
+  INPUT_VALUE,
   OPENINFERENCE_SPAN_KIND,
+  OUTPUT_VALUE,
 } from './semantic-conventions.ts';
 
 /**
@@ -48,6 +50,10 @@ export function readOpenInferenceCall(span: SpanRecord): LlmCallRecord | null {
   for (const group of groupIndexed(attributes, `${LLM_INPUT_MESSAGES}.`)) pushMessage(inputMessages, group, 'user');
   const outputMessages: ChatMessage[] = [];
   for (const group of groupIndexed(attributes, `${LLM_OUTPUT_MESSAGES}.`)) pushMessage(outputMessages, group, 'assistant');
+  // Some instrumentations (LangChain.js's) flatten no tool-call ids; the request and response they
+  // record whole in `input.value` / `output.value` hold them.
+  if (lacksToolCallIds(inputMessages)) recoverToolCallIds(inputMessages, requestMessages(attributes[INPUT_VALUE]));
+  if (lacksToolCallIds(outputMessages)) recoverToolCallIds(outputMessages, responseMessages(attributes[OUTPUT_VALUE]));
   const model = readString(attributes[LLM_MODEL_NAME]);
   const inputTokens = readCount(attributes[LLM_TOKEN_COUNT_PROMPT]);
   const outputTokens = readCount(attributes[LLM_TOKEN_COUNT_COMPLETION]);
@@ -155,4 +161,93 @@ function imageUrlOf(image: unknown): unknown {
   if (!isRecord(image)) return undefined;
   if (isRecord(image.image)) return image.image.url;
   return image['image.url'] ?? image.url;
+}
+
+/** Whether a tool call or a tool message among `messages` has an empty id. */
+function lacksToolCallIds(messages: readonly ChatMessage[]): boolean {
+  for (const message of messages) {
+    if (message.role === 'tool' && message.tool_call_id === '') return true;
+    if (message.tool_calls?.some((call) => call.id === '')) return true;
+  }
+  return false;
+}
+
+/** The ids a message of `input.value` / `output.value` holds. */
+interface MessageIds {
+  toolCalls: { id: string | null; name: string | null }[];
+  toolCallId: string | null;
+}
+
+/**
+ * The ids of one recorded message: OpenAI's format (`tool_calls[].id`, `tool_call_id`) or
+ * LangChain's serialised message (`{lc: 1, kwargs: {tool_calls: [{id, name}], tool_call_id}}`, with
+ * OpenAI's calls also under `kwargs.additional_kwargs.tool_calls`).
+ */
+function messageIds(raw: unknown): MessageIds | null {
+  if (!isRecord(raw)) return null;
+  const fields = isRecord(raw.kwargs) && raw.lc !== undefined ? raw.kwargs : raw;
+  let calls = Array.isArray(fields.tool_calls) ? fields.tool_calls : [];
+  if (calls.length === 0 && isRecord(fields.additional_kwargs) && Array.isArray(fields.additional_kwargs.tool_calls)) {
+    calls = fields.additional_kwargs.tool_calls;
+  }
+  const toolCalls = calls.filter(isRecord).map((call) => ({
+    id: readString(call.id),
+    name: readString(call.name) ?? (isRecord(call.function) ? readString(call.function.name) : null),
+  }));
+  return { toolCalls, toolCallId: readString(fields.tool_call_id) };
+}
+
+function idsOf(list: unknown): MessageIds[] {
+  if (!Array.isArray(list)) return [];
+  const ids: MessageIds[] = [];
+  for (const item of list) {
+    const found = messageIds(item);
+    if (found !== null) ids.push(found);
+  }
+  return ids;
+}
+
+/** The messages of a recorded request: OpenAI's `{messages: [...]}`, or LangChain's `{messages: [[...]]}` (the first prompt of the batch). */
+function requestMessages(raw: unknown): MessageIds[] {
+  const request = parseRecord(raw);
+  if (request === null || !Array.isArray(request.messages)) return [];
+  const messages = request.messages;
+  return idsOf(Array.isArray(messages[0]) ? messages[0] : messages);
+}
+
+/** The messages of a recorded response: OpenAI's `choices[].message`, or LangChain's `generations[0][].message`. */
+function responseMessages(raw: unknown): MessageIds[] {
+  const response = parseRecord(raw);
+  if (response === null) return [];
+  if (Array.isArray(response.choices)) return idsOf(response.choices.map((choice) => (isRecord(choice) ? choice.message : null)));
+  if (Array.isArray(response.generations) && Array.isArray(response.generations[0])) {
+    return idsOf(response.generations[0].map((generation) => (isRecord(generation) ? generation.message : null)));
+  }
+  return [];
+}
+
+/**
+ * Fills the empty tool-call ids of `messages` from `recorded`, matching the tool calls in order
+ * (and by name when both have one), and the tool messages' `tool_call_id` in order, each only when
+ * both sides count the same number: ids are never guessed.
+ */
+function recoverToolCallIds(messages: ChatMessage[], recorded: readonly MessageIds[]): void {
+  if (recorded.length === 0) return;
+  const calls = messages.flatMap((message) => message.tool_calls ?? []);
+  const recordedCalls = recorded.flatMap((message) => message.toolCalls);
+  if (calls.length === recordedCalls.length) {
+    calls.forEach((call, index) => {
+      const source = recordedCalls[index]!;
+      if (call.id !== '' || source.id === null) return;
+      if (source.name !== null && call.function.name !== '' && source.name !== call.function.name) return;
+      call.id = source.id;
+    });
+  }
+  const toolMessages = messages.filter((message) => message.role === 'tool');
+  const recordedResults = recorded.filter((message) => message.toolCallId !== null);
+  if (toolMessages.length === recordedResults.length) {
+    toolMessages.forEach((message, index) => {
+      if (message.tool_call_id === '') message.tool_call_id = recordedResults[index]!.toolCallId!;
+    });
+  }
 }

@@ -17,7 +17,7 @@ export interface RewardRecord {
 }
 
 /** Which convention an LLM call was read from. */
-export type LlmConvention = 'gen_ai' | 'openinference' | 'vercel_ai';
+export type LlmConvention = 'gen_ai' | 'openinference' | 'vercel_ai' | 'langfuse';
 
 /** One LLM call, normalised to OpenAI chat format. */
 export interface LlmCallRecord {
