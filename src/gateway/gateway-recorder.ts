@@ -2,7 +2,7 @@ import type { OtlpForwarder } from '../forward/index.ts';
 import type { TraceIngestor } from '../ingest/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { GatewayCallRecord } from './gateway-span.ts';
-import { encodeGatewaySpan } from './gateway-span.ts';
+import { encodeGatewaySpans } from './gateway-span.ts';
 
 /** Options of {@link GatewayRecorder}. */
 export interface GatewayRecorderOptions {
@@ -17,6 +17,17 @@ export interface GatewayRecorderOptions {
    * @default 30000
    */
   maxRetryMillis?: number;
+  /**
+   * Calls answered within this time of each other are stored as one export request (as the SDK's
+   * `BatchSpanProcessor` batches spans): one decode and one write for many calls under load.
+   * @default 5
+   */
+  batchDelayMillis?: number;
+  /**
+   * The most calls in one export request.
+   * @default 512
+   */
+  maxBatchCalls?: number;
 }
 
 /** Counters of a {@link GatewayRecorder}. */
@@ -41,6 +52,10 @@ export class GatewayRecorder {
   readonly #logger: Logger | undefined;
   readonly #maxRetryMillis: number;
   readonly #pending = new Set<Promise<void>>();
+  readonly #batchDelayMillis: number;
+  readonly #maxBatchCalls: number;
+  #batch: GatewayCallRecord[] = [];
+  #timer: NodeJS.Timeout | null = null;
   #recorded = 0;
   #dropped = 0;
   #closed = false;
@@ -50,6 +65,8 @@ export class GatewayRecorder {
     this.#forwarder = options.forwarder ?? null;
     this.#logger = options.logger;
     this.#maxRetryMillis = options.maxRetryMillis ?? 30_000;
+    this.#batchDelayMillis = options.batchDelayMillis ?? 5;
+    this.#maxBatchCalls = options.maxBatchCalls ?? 512;
   }
 
   /** Records one call in the background; never throws. */
@@ -58,52 +75,65 @@ export class GatewayRecorder {
       this.#dropped++;
       return;
     }
-    const task = this.#store(call).finally(() => this.#pending.delete(task));
-    this.#pending.add(task);
+    this.#batch.push(call);
+    if (this.#batch.length >= this.#maxBatchCalls) this.#send();
+    else this.#timer ??= setTimeout(() => this.#send(), this.#batchDelayMillis);
   }
 
   /** Resolves once every call recorded so far is stored (or dropped). */
   async flush(): Promise<void> {
+    this.#send();
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  #send(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#batch.length === 0) return;
+    const calls = this.#batch;
+    this.#batch = [];
+    const task = this.#store(calls).finally(() => this.#pending.delete(task));
+    this.#pending.add(task);
   }
 
   /** The counters. */
   get stats(): GatewayRecorderStats {
-    return { recorded: this.#recorded, dropped: this.#dropped, pending: this.#pending.size };
+    return { recorded: this.#recorded, dropped: this.#dropped, pending: this.#batch.length + this.#pending.size };
   }
 
   /** Stores what is pending, then takes no more. Idempotent. */
   async close(): Promise<void> {
-    this.#closed = true;
     await this.flush();
+    this.#closed = true;
   }
 
-  async #store(call: GatewayCallRecord): Promise<void> {
-    const body = encodeGatewaySpan(call);
+  async #store(calls: GatewayCallRecord[]): Promise<void> {
+    const body = encodeGatewaySpans(calls);
     const giveUpAt = Date.now() + this.#maxRetryMillis;
     try {
       for (;;) {
         const result = await this.#ingestor.ingest(body, 'json');
         if (result.kind !== 'retryable') {
-          this.#recorded++;
+          this.#recorded += calls.length;
           this.#forwarder?.enqueue(body, { 'content-type': 'application/json' });
           return;
         }
         if (this.#closed || Date.now() + result.retryAfterMillis > giveUpAt) {
-          this.#drop(call, result.message);
+          this.#drop(calls, result.message);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, result.retryAfterMillis));
       }
     } catch (error) {
-      this.#drop(call, (error as Error).message);
+      this.#drop(calls, (error as Error).message);
     }
   }
 
-  #drop(call: GatewayCallRecord, reason: string): void {
-    this.#dropped++;
+  #drop(calls: GatewayCallRecord[], reason: string): void {
+    this.#dropped += calls.length;
+    const first = calls[0];
     this.#logger?.warn(
-      `Gateway: the call span ${call.spanId} (rollout ${call.rolloutId ?? '-'}, attempt ${call.attemptId ?? '-'}) was not recorded: ${reason}`,
+      `Gateway: ${calls.length} call span(s) were not recorded, the first ${first.spanId} (rollout ${first.rolloutId ?? '-'}, attempt ${first.attemptId ?? '-'}): ${reason}`,
     );
   }
 }

@@ -93,8 +93,25 @@ type AnyValue =
 const SPAN_KIND_CLIENT = 3;
 const STATUS_CODE_ERROR = 2;
 
+/** Encodes `calls` as one OTLP/JSON `ExportTraceServiceRequest` holding a span each. */
+export function encodeGatewaySpans(calls: readonly GatewayCallRecord[]): Uint8Array {
+  const body = {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: GATEWAY_SERVICE_NAME } }] },
+        scopeSpans: [{ scope: { name: GATEWAY_SCOPE_NAME }, spans: calls.map(otlpSpan) }],
+      },
+    ],
+  };
+  return Buffer.from(JSON.stringify(body));
+}
+
 /** Encodes `call` as an OTLP/JSON `ExportTraceServiceRequest` holding its one span. */
 export function encodeGatewaySpan(call: GatewayCallRecord): Uint8Array {
+  return encodeGatewaySpans([call]);
+}
+
+function otlpSpan(call: GatewayCallRecord): Record<string, unknown> {
   const attributes: [string, AnyValue][] = [];
   const add = (key: string, value: unknown) => {
     const encoded = anyValue(value);
@@ -149,15 +166,7 @@ export function encodeGatewaySpan(call: GatewayCallRecord): Uint8Array {
   };
   if (call.parentSpanId) span.parentSpanId = call.parentSpanId;
   if (call.error) span.status = { code: STATUS_CODE_ERROR, message: call.error.message };
-  const body = {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: GATEWAY_SERVICE_NAME } }] },
-        scopeSpans: [{ scope: { name: GATEWAY_SCOPE_NAME }, spans: [span] }],
-      },
-    ],
-  };
-  return Buffer.from(JSON.stringify(body));
+  return span;
 }
 
 function anyValue(value: unknown): AnyValue | null {

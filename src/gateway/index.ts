@@ -8,6 +8,7 @@ export {
   AGL_RESOURCES_ID,
   AGL_RESPONSE_TOKEN_IDS,
   encodeGatewaySpan,
+  encodeGatewaySpans,
   GATEWAY_SCOPE_NAME,
   GATEWAY_SERVICE_NAME,
 } from './gateway-span.ts';
