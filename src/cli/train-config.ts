@@ -54,9 +54,22 @@ export interface TrainPreset extends Omit<TrainConfig, 'example' | 'agent' | 'da
   dataset: string;
 }
 
+/**
+ * An example's module. The examples live in the git checkout's `examples/`; the installed package
+ * (compiled, in `dist/`) does not ship them: say so rather than name a missing file.
+ */
+async function importExample<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || import.meta.url.endsWith('.ts')) throw error;
+    throw new UsageError(`the example \`${name}\` comes with the project's git checkout (examples/), not with the installed package; train your own agent with --agent ./agent.ts`);
+  }
+}
+
 /** The built-in examples, loaded on demand (they live in `examples/`). */
 export const PRESETS: Record<string, () => Promise<TrainPreset>> = {
-  'room-selector': async () => (await import('../../examples/room-selector/preset.ts')).ROOM_SELECTOR_PRESET,
+  'room-selector': async () => (await importExample('room-selector', () => import('../../examples/room-selector/preset.ts'))).ROOM_SELECTOR_PRESET,
 };
 
 const KEY_TYPES: Record<keyof TrainConfig, 'string' | 'number' | 'boolean' | 'object'> = {

@@ -257,5 +257,9 @@ describe('the package installs anywhere (npm pack)', { timeout: 240_000 }, () =>
     const sql = ok(await run(agl, ['sql', 'SELECT count(DISTINCT rollout_id)::INTEGER AS rollouts FROM rewards WHERE rollout_id IS NOT NULL', '--db', 'train.duckdb', '--format', 'json'], consumer), 'agl sql');
     const [row] = JSON.parse(sql.stdout) as { rollouts: number }[];
     assert.ok(row.rollouts >= 3, `rewards of the rollouts recorded: ${sql.stdout}`);
+    // The built-in examples are not in the package: said as such.
+    const example = await run(agl, ['train', 'room-selector'], consumer);
+    assert.equal(example.code, 2, example.stdout + example.stderr);
+    assert.match(example.stderr, /the example `room-selector` comes with the project's git checkout \(examples\/\), not with the installed package; train your own agent with --agent/);
   });
 });
