@@ -1,7 +1,7 @@
-import { decodeLogsJson, decodeLogsProtobuf } from '../otlp/index.ts';
-import type { DecodedLogs } from '../otlp/index.ts';
+import { decodeLogsJson, decodeLogsProtobuf, decodeMetricsJson, decodeMetricsProtobuf } from '../otlp/index.ts';
+import type { DecodedLogs, DecodedMetrics, MetricPoint } from '../otlp/index.ts';
 import { mapLogRecord } from '../semconv/index.ts';
-import { toLogRows } from '../storage/index.ts';
+import { toLogRows, toMetricRows } from '../storage/index.ts';
 import type { MappedLogRecord, RecordRows } from '../storage/index.ts';
 import type { OtlpEncoding } from './decode-request.ts';
 
@@ -26,7 +26,22 @@ const MAX_STORED_TIME_UNIX_NANO = 0x7fffffffffffffffn;
  */
 export function decodeRecordsRequest(signal: RecordSignal, body: Uint8Array, encoding: OtlpEncoding): DecodedRecords {
   if (signal === 'logs') return prepareLogs(encoding === 'protobuf' ? decodeLogsProtobuf(body) : decodeLogsJson(body));
-  throw new Error(`Unknown signal ${signal}`);
+  return prepareMetrics(encoding === 'protobuf' ? decodeMetricsProtobuf(body) : decodeMetricsJson(body));
+}
+
+/** Builds rows for data points already decoded; a time past what the tables keep is a rejection. */
+export function prepareMetrics(decoded: DecodedMetrics): DecodedRecords {
+  const kept: MetricPoint[] = [];
+  let rejected = decoded.rejectedPoints;
+  const reasons = decoded.rejectionMessage ? [decoded.rejectionMessage] : [];
+  for (const point of decoded.points) {
+    if (point.timeUnixNano > MAX_STORED_TIME_UNIX_NANO || point.startTimeUnixNano > MAX_STORED_TIME_UNIX_NANO) {
+      if (rejected++ < 3) reasons.push(`metric ${JSON.stringify(point.metricName)}: its time is past the year 2262 (2^63 - 1 ns)`);
+      continue;
+    }
+    kept.push(point);
+  }
+  return { rows: toMetricRows(kept), rejected, rejectionMessage: reasons.join('; ') };
 }
 
 /** Maps and builds rows for log records already decoded; a time past what the tables keep is a rejection. */

@@ -1,4 +1,4 @@
-export { decodeRecordsRequest, prepareLogs } from './decode-records.ts';
+export { decodeRecordsRequest, prepareLogs, prepareMetrics } from './decode-records.ts';
 export { decodeRequest, prepareDecoded } from './decode-request.ts';
 export { DecoderPool } from './decoder-pool.ts';
 export { RecordIngestor } from './record-ingestor.ts';

@@ -8,7 +8,20 @@ import protobuf from 'protobufjs';
  * How a decoder reads a field: the protobuf scalar type it expects, or `enum` / `message`.
  * Only the kinds the OTLP decoder reads are listed.
  */
-export type FieldKind = 'bool' | 'bytes' | 'double' | 'enum' | 'fixed32' | 'fixed64' | 'int64' | 'message' | 'string' | 'uint32';
+export type FieldKind =
+  | 'bool'
+  | 'bytes'
+  | 'double'
+  | 'enum'
+  | 'fixed32'
+  | 'fixed64'
+  | 'int64'
+  | 'message'
+  | 'sfixed64'
+  | 'sint32'
+  | 'string'
+  | 'uint32'
+  | 'uint64';
 
 /** Wire types of the kinds that are not protobuf scalar type names. */
 const VARINT = 0;

@@ -1,6 +1,8 @@
 export { decodeLogsJson } from './decode-json-logs.ts';
+export { decodeMetricsJson } from './decode-json-metrics.ts';
 export { decodeTracesJson } from './decode-json.ts';
 export { decodeLogsProtobuf } from './decode-protobuf-logs.ts';
+export { decodeMetricsProtobuf } from './decode-protobuf-metrics.ts';
 export { decodeTracesProtobuf } from './decode-protobuf.ts';
 export {
   decodeExportResponse,
@@ -22,6 +24,7 @@ export { encodeTracesProtobuf } from './encode-traces.ts';
 export { bytesToHex, hexToBytes } from './hex.ts';
 export { parseLosslessJson } from './lossless-json.ts';
 export type { DecodedLogs, LogRecord } from './log-record.ts';
+export type { DecodedMetrics, MetricKind, MetricPoint } from './metric-point.ts';
 export type {
   OtlpAnyValue,
   OtlpExportTraceServiceRequest,

@@ -1,5 +1,5 @@
 export { mapLogRecord } from './map-log-record.ts';
-export { mapSpan } from './map-span.ts';
+export { mapSpan, readId } from './map-span.ts';
 export { PRIMARY_REWARD_NAME, readRewards } from './rewards.ts';
 export {
   AGENTOPS_ENTITY_OUTPUT,

@@ -4,6 +4,7 @@ export { DuckDBSpanSink } from './duckdb-span-sink.ts';
 export { GroupCommitter } from './group-committer.ts';
 export { attributesToJson, valueToJson } from './json-text.ts';
 export { toLogRows } from './log-rows.ts';
+export { toMetricRows } from './metric-rows.ts';
 export { SCHEMA_VERSION, migrate } from './migrations.ts';
 export { DEFAULT_SQL_MAX_BYTES, DEFAULT_SQL_MAX_MEMORY_GROWTH_BYTES, DEFAULT_SQL_TIMEOUT_MILLIS, runReadOnlyQuery } from './read-only-query.ts';
 export { QueryGate } from './query-gate.ts';

@@ -267,7 +267,7 @@ describe('GET /v1/agl/forwarder and options', () => {
     assert.equal(response.status, 200);
     const body = (await response.json()) as OtlpForwarderStats;
     assert.deepEqual(Object.keys(body).sort(), [
-      'dropped', 'failed', 'forwarded', 'last_error', 'queued_bytes', 'queued_requests', 'retried', 'url',
+      'dropped', 'failed', 'forwarded', 'last_error', 'queued_bytes', 'queued_requests', 'retried', 'url', 'urls',
     ]);
     assert.equal(body.url, 'http://127.0.0.1:9/base/v1/traces');
   });
