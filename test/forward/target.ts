@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   body: Buffer;
   headers: IncomingHttpHeaders;
   atMillis: number;
+  /** The request's path (`/v1/traces`, `/v1/logs`, `/v1/metrics`). */
+  path: string;
 }
 
 /** What the target answers to its n-th request (0-based): a status and headers, or `proxy`. */
@@ -31,7 +33,7 @@ export async function startTarget(answer: (n: number) => Answer, proxyUrl?: stri
     for await (const chunk of request as AsyncIterable<Buffer>) chunks.push(chunk);
     const body = Buffer.concat(chunks);
     const n = received.length;
-    received.push({ body, headers: request.headers, atMillis: Date.now() });
+    received.push({ body, headers: request.headers, atMillis: Date.now(), path: request.url ?? '/' });
     const scripted = answer(n);
     if (scripted === 'hang') return;
     if (scripted === 'proxy') {
