@@ -18,14 +18,13 @@ interface Framework {
   convention: string;
   /** The instrumentation scope (or span name) of the framework's LLM-call spans. */
   scope: string;
-  /** Whether the framework's spans carry tool-call ids (LangChain's OpenInference instrumentation writes none). */
-  toolCallIds: boolean;
 }
 
 const FRAMEWORKS: Framework[] = [
-  { name: 'openinference-openai', convention: 'openinference', scope: '@arizeai/openinference-instrumentation-openai', toolCallIds: true },
-  { name: 'vercel-ai', convention: 'vercel_ai', scope: 'ai', toolCallIds: true },
-  { name: 'langchain', convention: 'openinference', scope: '@arizeai/openinference-instrumentation-langchain', toolCallIds: false },
+  { name: 'openinference-openai', convention: 'openinference', scope: '@arizeai/openinference-instrumentation-openai' },
+  { name: 'vercel-ai', convention: 'vercel_ai', scope: 'ai' },
+  // LangChain's instrumentation flattens no tool-call ids: the collector takes them from `input.value` / `output.value`.
+  { name: 'langchain', convention: 'openinference', scope: '@arizeai/openinference-instrumentation-langchain' },
 ];
 
 interface ChatMessage {
@@ -62,7 +61,7 @@ for (const framework of FRAMEWORKS) {
         db,
         `SELECT c.rollout_id, c.attempt_id, c.sequence_id, c.model, c.convention, c.input_messages::VARCHAR AS input, c.output_messages::VARCHAR AS output,
                 c.input_tokens, c.output_tokens, s.scope_name, s.name AS span_name, r.input::VARCHAR AS task, a.attempt_id AS known_attempt,
-                (SELECT w.value FROM rewards w WHERE w.rollout_id = c.rollout_id AND w.is_primary) AS reward
+                (SELECT f.value FROM final_rewards f WHERE f.rollout_id = c.rollout_id AND f.attempt_id = c.attempt_id) AS reward
            FROM llm_calls c JOIN spans s USING (span_id)
            LEFT JOIN rollouts r ON r.rollout_id = c.rollout_id
            LEFT JOIN attempts a ON a.rollout_id = c.rollout_id AND a.attempt_id = c.attempt_id
@@ -97,12 +96,9 @@ for (const framework of FRAMEWORKS) {
         const [, , asked, result] = secondInput;
         assert.equal(asked.tool_calls?.[0]?.function.arguments, request.tool_calls[0].function.arguments);
         assert.ok(Array.isArray((JSON.parse(String(result.content)) as { rooms: unknown }).rooms), 'the tool result is in the conversation');
-        if (framework.toolCallIds) {
-          assert.match(request.tool_calls[0].id, /^call_/);
-          assert.equal(result.tool_call_id, request.tool_calls[0].id);
-        } else {
-          assert.equal(result.tool_call_id, '', 'missing ids are written as empty strings');
-        }
+        assert.match(request.tool_calls[0].id, /^call_/);
+        assert.equal(asked.tool_calls?.[0]?.id, request.tool_calls[0].id);
+        assert.equal(result.tool_call_id, request.tool_calls[0].id);
         const [answer] = JSON.parse(String(second.output)) as ChatMessage[];
         assert.equal(answer.role, 'assistant');
         assert.equal(exactMatchGrade(answer.content, task.expected_choice), Number(second.reward), 'the rollout’s reward grades this call’s answer');
