@@ -41,6 +41,20 @@ interface Message {
   tool_call_id?: string;
 }
 
+/** One `llm_calls` row, with the instrumentation scope of its span. */
+interface CallRow {
+  span_id: string;
+  convention: string;
+  scope_name: string | null;
+  rollout_id: string | null;
+  attempt_id: string | null;
+  model: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  input: Message[];
+  output: Message[];
+}
+
 let collector: Collector;
 let model: SimLlmServer;
 
@@ -78,7 +92,18 @@ async function llmCalls(rolloutId: string, count: number) {
   for (;;) {
     const rows = await queryRows(collector, query);
     if (rows.length >= count || Date.now() > deadline) {
-      return rows.map((row) => ({ ...row, input: JSON.parse(String(row.input)) as Message[], output: JSON.parse(String(row.output)) as Message[] }));
+      return rows.map((row): CallRow => ({
+        span_id: String(row.span_id),
+        convention: String(row.convention),
+        scope_name: row.scope_name === null ? null : String(row.scope_name),
+        rollout_id: row.rollout_id === null ? null : String(row.rollout_id),
+        attempt_id: row.attempt_id === null ? null : String(row.attempt_id),
+        model: row.model === null ? null : String(row.model),
+        input_tokens: Number(row.input_tokens),
+        output_tokens: Number(row.output_tokens),
+        input: JSON.parse(String(row.input)) as Message[],
+        output: JSON.parse(String(row.output)) as Message[],
+      }));
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -100,11 +125,11 @@ for (const library of LIBRARIES) {
         assert.equal(call.rollout_id, started.rollout_id);
         assert.equal(call.attempt_id, attemptId);
         assert.equal(call.model, MODEL);
-        assert.ok(Number(call.input_tokens) > 0 && Number(call.output_tokens) > 0, `tokens ${call.input_tokens}/${call.output_tokens}`);
+        assert.ok(call.input_tokens > 0 && call.output_tokens > 0, `tokens ${call.input_tokens}/${call.output_tokens}`);
         assert.equal(call.output.length, 1);
         assert.equal(call.output[0]!.role, 'assistant');
       }
-      const [toolTurn, answerTurn, plain] = calls as [(typeof calls)[0], (typeof calls)[0], (typeof calls)[0]];
+      const [toolTurn, answerTurn, plain] = calls as [CallRow, CallRow, CallRow];
 
       // 1. The model asks for the tool.
       assert.deepEqual(toolTurn.input.map((message) => [message.role, message.content]), [
