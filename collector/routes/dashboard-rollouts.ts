@@ -59,14 +59,28 @@ async function listRollouts(database: Database, url: URL) {
               r.latest_attempt_id, r.created_order::DOUBLE AS created_order, left(CAST(r.input AS VARCHAR), 200) AS input_preview
        FROM rollouts r ${pageConditions.length > 0 ? `WHERE ${pageConditions.join(' AND ')}` : ''}
        ORDER BY r.created_order DESC LIMIT $${pageValues.length})
-     SELECT page.*, a.status AS attempt_status, a.worker_id, f.value AS reward
+     SELECT page.*, a.status AS attempt_status, a.worker_id
      FROM page LEFT JOIN attempts a ON a.rollout_id = page.rollout_id AND a.attempt_id = page.latest_attempt_id
-       LEFT JOIN final_rewards f ON f.rollout_id = page.rollout_id AND f.attempt_id = page.latest_attempt_id
      ORDER BY page.created_order DESC`,
     pageValues,
   );
   const page = keysetPage(rows, limit, (row) => [row.created_order as number]);
-  for (const item of page.items) delete item.created_order;
+  // The page's rollout ids as constants: DuckDB pushes a constant filter on the view's partition key
+  // below its window, where a join would rank every reward first (~0.5 s at 400k rewards, not ~30 ms).
+  const rewards = new Map<string, (typeof page.items)[number][string]>();
+  if (page.items.length > 0) {
+    const ids = page.items.map((item) => item.rollout_id as string);
+    const finals = await queryObjects(
+      database,
+      `SELECT rollout_id, attempt_id, value FROM final_rewards WHERE rollout_id IN (${ids.map((_, index) => `$${index + 1}`).join(', ')})`,
+      ids,
+    );
+    for (const row of finals) rewards.set(`${row.rollout_id}\u0000${row.attempt_id}`, row.value);
+  }
+  for (const item of page.items) {
+    delete item.created_order;
+    item.reward = rewards.get(`${item.rollout_id}\u0000${item.latest_attempt_id}`) ?? null;
+  }
   return { ...page, total: totalRows[0].total };
 }
 
