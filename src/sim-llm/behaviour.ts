@@ -1,5 +1,5 @@
 import type { ChatMessage, ChatRequest, SimulatedReply } from './chat-types.ts';
-import type { SeededRandom } from './seeded-random.ts';
+import { SeededRandom } from './seeded-random.ts';
 
 /** What a behaviour gets to answer one choice of a request. */
 export interface BehaviourContext {
@@ -42,4 +42,16 @@ export function lastUserText(messages: readonly ChatMessage[]): string {
 /** Picks a wording: the first at temperature 0, a seeded one otherwise. */
 export function choose<T>(context: BehaviourContext, options: readonly T[]): T {
   return context.request.temperature > 0 ? context.random.pick(options) : options[0];
+}
+
+/**
+ * The randomness behind a behaviour's decisions (which answer, whether it slips): the request's
+ * seeded stream at temperature > 0; at temperature 0 a stream seeded by the request's messages
+ * alone, so a greedy answer is the same for the same input whatever the seed — right or wrong, as a
+ * real model's greedy answer is — and differs, unpredictably, when the wording differs.
+ */
+export function decisionRandom(context: BehaviourContext, purpose: string): SeededRandom {
+  if (context.request.temperature > 0) return context.random.fork(purpose);
+  // Roles and text only: tool-call ids carry the server seed, and the answer must not depend on it.
+  return new SeededRandom('greedy', purpose, JSON.stringify(context.request.messages.map((message) => [message.role, message.content])));
 }

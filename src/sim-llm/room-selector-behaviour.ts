@@ -1,8 +1,9 @@
-import { choose, promptText } from './behaviour.ts';
+import { choose, decisionRandom, promptText } from './behaviour.ts';
 import type { Behaviour, BehaviourContext } from './behaviour.ts';
 import type { ChatRequest, SimulatedReply, ToolDefinition } from './chat-types.ts';
 import { isObject } from './chat-request.ts';
-import { appliedConstraints, chooseRoom, NO_ROOM, parseRooms, tieBreakValue } from './room-choice.ts';
+import { decideRoom } from './room-answer-model.ts';
+import { appliedConstraints, NO_ROOM, parseRooms, tieBreakValue } from './room-choice.ts';
 import type { RoomDecision, RoomInfo } from './room-choice.ts';
 import { detectRoomRules, parseRoomTask } from './room-rules.ts';
 import type { RoomRules, RoomTask, TieBreak } from './room-rules.ts';
@@ -13,8 +14,9 @@ const ROOM_TOOL_PATTERN = /room|availab|calendar|booking/i;
  * The room-selector agent of Agent Lightning's APO tutorial. With the availability tool offered and
  * a booking task in the prompt, it first calls the tool (`get_rooms_and_availability` with
  * `{date, time, duration_min}` in the tutorial); once a tool result with rooms is in the messages,
- * it chooses a room applying only the rules the prompt states, and answers in the format the
- * prompt asks for (prose when it asks for none).
+ * it chooses a room as a capable model would (see `room-answer-model.ts`: the task's constraints
+ * always, the tie-breaks and "No Room" as the prompt states them, occasional slips), and answers in
+ * the format the prompt asks for (prose when it asks for none).
  */
 export const roomSelectorBehaviour: Behaviour = {
   name: 'room-selector',
@@ -27,7 +29,8 @@ export const roomSelectorBehaviour: Behaviour = {
       const rooms = parseRooms(toolResult.content, task);
       if (!rooms) return undefined;
       const rules = detectRoomRules(text);
-      return { content: writeAnswer(context, task, rules, chooseRoom(task, rooms, rules)) };
+      const decision = decideRoom(task, rooms, rules, request.temperature, decisionRandom(context, 'room-decision'));
+      return { content: writeAnswer(context, task, rules, decision) };
     }
     if (request.toolChoice === 'none') return undefined;
     const tool = pickRoomTool(request);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { SimLlmServer } from '../../src/sim-llm/index.ts';
+import { detectRoomRules, parseRoomTask, parseRooms, SimLlmServer } from '../../src/sim-llm/index.ts';
+import { answerDistribution, roomAnswerModel } from '../../src/sim-llm/room-answer-model.ts';
 import type { SimLlmOptions } from '../../src/sim-llm/index.ts';
 import { ROOM_TOOL } from '../../examples/room-selector/room-agent.ts';
 import type { Room, RoomTask as RoomTaskRecord, RoomTaskInput } from '../../examples/room-selector/room-data.ts';
@@ -162,4 +163,24 @@ export function fittingRooms(input: RoomTaskInput, apply: { equipment?: boolean;
       (apply.equipment === false || input.needs.every((need) => room.equipment.includes(need))) &&
       (apply.accessibility === false || !input.accessible_required || room.accessible),
   );
+}
+
+/**
+ * The simulator's expected exact-match score for a template on `tasks` at `temperature`: the mean
+ * probability of the expected answer under the room agent's answer model, read from the same
+ * messages the agent sends (system message, filled template, the tool's rooms). It does not depend
+ * on the seed, so it measures the prompt, not the draw.
+ */
+export function expectedScore(template: string, temperature = 0, tasks: RoomTaskRecord[] = TASKS): number {
+  let total = 0;
+  for (const task of tasks) {
+    const text = `You are a scheduling assistant.\n${fillTemplate(template, task.task_input)}`;
+    const { rooms: listed } = getRoomsAndAvailability(task.task_input.date, task.task_input.time, task.task_input.duration_min);
+    const vocabulary = [...new Set(listed.flatMap((room) => room.equipment))];
+    const roomTask = parseRoomTask(text, vocabulary);
+    const rooms = parseRooms(JSON.stringify({ rooms: listed }), roomTask)!;
+    const distribution = answerDistribution(roomAnswerModel(roomTask, rooms, detectRoomRules(text), temperature));
+    total += distribution.get(task.expected_choice) ?? 0;
+  }
+  return total / tasks.length;
 }

@@ -230,17 +230,27 @@ describe('models, streaming, other behaviours', () => {
     assert.equal(content, whole.choices[0].message.content);
   });
 
-  it('math: sums 1..N-1 unless the prompt says the range is inclusive; answer format per the prompt', async () => {
-    const ask = async (system: string, n: number) =>
-      (await client.chat.completions.create({ model: 'm', temperature: 0, messages: [{ role: 'system', content: system }, { role: 'user', content: `Calculate the sum from 1 to ${n}.` }] })).choices[0].message.content ?? '';
-    for (const n of [10, 37, 100]) {
+  it('math: the off-by-one is likelier the less the prompt says about the range; answer format per the prompt', async () => {
+    const ask = async (system: string, n: number, temperature = 0) =>
+      (await client.chat.completions.create({ model: 'm', temperature, messages: [{ role: 'system', content: system }, { role: 'user', content: `Calculate the sum from 1 to ${n}.` }] })).choices[0].message.content ?? '';
+    const lastNumber = (text: string) => Number(text.match(/\d+(?=\.?$)/)?.[0]);
+    const values = Array.from({ length: 60 }, (_, index) => 10 + index * 3);
+    let plainRight = 0;
+    let hintRight = 0;
+    let inclusiveRight = 0;
+    for (const n of values) {
       const plain = await ask('You are a careful math assistant.', n);
-      assert.equal(Number(plain.match(/\d+(?=\.?$)/)?.[0]), ((n - 1) * n) / 2, plain);
+      assert.ok([((n - 1) * n) / 2, (n * (n + 1)) / 2, (n - 1) * n, n * (n + 1)].includes(lastNumber(plain)), plain);
+      if (lastNumber(plain) === (n * (n + 1)) / 2) plainRight++;
+      if (lastNumber(await ask('You are a careful math assistant. Be careful with the bounds of the range.', n)) === (n * (n + 1)) / 2) hintRight++;
       const inclusive = await ask('You are a careful math assistant. The range is inclusive of both ends. End with "Answer: <number>".', n);
-      assert.match(inclusive, new RegExp(`\\nAnswer: ${(n * (n + 1)) / 2}$`));
-      const formula = await ask('Use n(n+1)/2.', n);
-      assert.match(formula, new RegExp(`${(n * (n + 1)) / 2}\\.$`));
+      assert.match(inclusive, /\nAnswer: \d+$/);
+      if (inclusive.endsWith(`Answer: ${(n * (n + 1)) / 2}`)) inclusiveRight++;
+      assert.equal(await ask('You are a careful math assistant.', n), plain, 'temperature 0 is deterministic');
     }
+    assert.ok(plainRight > 0 && plainRight < values.length * 0.6, `without the rule the range is sometimes right: ${plainRight}/${values.length}`);
+    assert.ok(hintRight > plainRight && hintRight < inclusiveRight, `a hint helps, the rule more: ${plainRight} < ${hintRight} < ${inclusiveRight}`);
+    assert.ok(inclusiveRight >= values.length * 0.85, `with the rule nearly always right: ${inclusiveRight}/${values.length}`);
   });
 
   it('anything else: a deterministic, clearly simulated echo; max_tokens truncates', async () => {
