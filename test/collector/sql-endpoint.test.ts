@@ -106,7 +106,7 @@ describe('POST /v1/agl/sql', () => {
     const describe = answer(await sql({ query: 'DESCRIBE rewards' }));
     assert.deepEqual(
       describe.rows.map((row) => row[0]),
-      ['rollout_id', 'attempt_id', 'span_id', 'trace_id', 'name', 'value', 'is_primary', 'reward_index', 'time'],
+      ['rollout_id', 'attempt_id', 'span_id', 'trace_id', 'name', 'value', 'is_primary', 'reward_index', 'time', 'sequence_id'],
     );
     const explain = answer(await sql({ query: 'EXPLAIN SELECT * FROM spans' }));
     assert.equal(explain.rows.length, 1);
