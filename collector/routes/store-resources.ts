@@ -1,4 +1,4 @@
-import { StoreValidationError } from '../../src/store/index.ts';
+import { checkGatewayPromptResource, GATEWAY_PROMPT_RESOURCE_TYPE, StoreValidationError } from '../../src/store/index.ts';
 import type { LightningStore, NamedResources } from '../../src/store/index.ts';
 import type { Router } from '../http/router.ts';
 import { answer, pageFromBody, queryFields, readObjectBody, storeRoute } from './store-wire.ts';
@@ -46,17 +46,24 @@ export function registerResourcesRoutes(router: Router, store: LightningStore): 
     );
 }
 
-/** The body of add/update: named resources, each an object with a known `resource_type`. */
+/**
+ * The body of add/update: named resources, each an object with a known `resource_type` —
+ * Agent Lightning's union (`llm`, `proxy_llm`, `prompt_template`) and our `gateway_prompt`.
+ */
 function namedResources(body: Record<string, unknown>): NamedResources {
   for (const [name, resource] of Object.entries(body)) {
     if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
       throw StoreValidationError.at(['body', name], 'Input should be a valid dictionary', 'dict_type');
     }
     const type = (resource as { resource_type?: unknown }).resource_type;
+    if (type === GATEWAY_PROMPT_RESOURCE_TYPE) {
+      checkGatewayPromptResource(body as NamedResources, name, ['body', name, type]);
+      continue;
+    }
     if (type !== 'llm' && type !== 'proxy_llm' && type !== 'prompt_template') {
       throw StoreValidationError.at(
         ['body', name, 'resource_type'],
-        "Input tag should be 'llm', 'proxy_llm' or 'prompt_template'",
+        "Input tag should be 'llm', 'proxy_llm', 'prompt_template' or 'gateway_prompt'",
         'union_tag_invalid',
       );
     }

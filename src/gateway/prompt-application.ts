@@ -9,20 +9,18 @@
  * prompt it rewrites.
  */
 import { AgentResources, PromptTemplate } from '../agent/index.ts';
-import type { NamedResources } from '../store/index.ts';
+import { GATEWAY_PROMPT_MODES, GATEWAY_PROMPT_RESOURCE_TYPE } from '../store/index.ts';
+import type { GatewayPromptMode, NamedResources } from '../store/index.ts';
+// The project's one rule for rendering a prompt for a task (the task's fields, else its
+// task_input's), as `agl train` checks it and AGL_PROMPT is built. Imported from its file, not
+// from src/trainer/index.ts: the trainer imports the collector, which imports this gateway.
+import { renderPromptForTask } from '../trainer/prompt-check.ts';
 import { GatewayPromptError } from './gateway-errors.ts';
 import { isRecord } from './gen-ai-messages.ts';
 
-/**
- * How the prompt goes into a request:
- * - `system`: it replaces the first `system` (or `developer`) message, or is inserted as a system
- *   message before the others when there is none;
- * - `marker`: it replaces every `{{agl.prompt}}` in the text of any message.
- */
-export type GatewayPromptMode = 'system' | 'marker';
-
-/** The `resource_type` of the resource that turns prompt application on. */
-export const GATEWAY_PROMPT_RESOURCE_TYPE = 'gateway_prompt';
+// The resource and its modes are the store's types (it validates them on add/update).
+export { GATEWAY_PROMPT_RESOURCE_TYPE };
+export type { GatewayPromptMode };
 /** What `marker` mode replaces. */
 export const PROMPT_MARKER = '{{agl.prompt}}';
 
@@ -41,8 +39,8 @@ export function readGatewayPromptSetting(resources: NamedResources): GatewayProm
   const entry = Object.entries(resources).find(([, resource]) => resource?.resource_type === GATEWAY_PROMPT_RESOURCE_TYPE);
   if (!entry) return null;
   const [name, resource] = entry;
-  const mode = resource.mode ?? 'system';
-  if (mode !== 'system' && mode !== 'marker') {
+  const mode = (resource.mode ?? 'system') as GatewayPromptMode;
+  if (!GATEWAY_PROMPT_MODES.includes(mode)) {
     throw new GatewayPromptError(`Resource \`${name}\`: expected \`mode\` to be 'system' or 'marker', got ${JSON.stringify(mode)}`);
   }
   const promptName = resource.prompt;
@@ -60,12 +58,17 @@ export function readGatewayPromptSetting(resources: NamedResources): GatewayProm
   return { mode, template };
 }
 
-/** The prompt rendered with the rollout's task: its fields when it is an object, else `{ input }`. */
+/**
+ * The prompt rendered for the rollout's task by the project's one rule (`renderPromptForTask`): with
+ * the task's fields, else with those of its `task_input` (Agent Lightning's layout); a task that is
+ * not an object gives `{ task }`, as `AGL_PROMPT` does for a command agent. Throws a
+ * {@link GatewayPromptError} naming the placeholder without a value.
+ */
 export function renderRolloutPrompt(template: PromptTemplate, task: unknown): string {
   try {
-    return template.format(isRecord(task) ? task : { input: task });
+    return renderPromptForTask(template, task, "the rollout's task") ?? template.format({ task });
   } catch (error) {
-    throw new GatewayPromptError(`The rollout's prompt template does not render with its task: ${(error as Error).message}`, { cause: error });
+    throw new GatewayPromptError(`Prompt application: ${(error as Error).message}`, { cause: error });
   }
 }
 

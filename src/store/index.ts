@@ -1,9 +1,11 @@
 export { DuckDBLightningStore } from './duckdb-lightning-store.ts';
 export { rolloutStatusFromAttempt } from './draft-editor.ts';
-export { checkConfig } from './store-input-checks.ts';
+export { checkConfig, checkGatewayPromptResource } from './store-input-checks.ts';
 export { flattenAttributes, spanFromRow, spanToMapped } from './span-conversion.ts';
 export {
   ATTEMPT_STATUSES,
+  GATEWAY_PROMPT_MODES,
+  GATEWAY_PROMPT_RESOURCE_TYPE,
   ROLLOUT_MODES,
   ROLLOUT_STATUSES,
   WORKER_STATUSES,
@@ -36,6 +38,8 @@ export type {
   AttemptStatus,
   AttemptedRollout,
   FilterLogic,
+  GatewayPromptMode,
+  GatewayPromptResource,
   NamedResources,
   PaginatedResult,
   Resource,

@@ -1,6 +1,6 @@
-import { ATTEMPT_STATUSES, ROLLOUT_MODES, ROLLOUT_STATUSES } from './store-types.ts';
+import { ATTEMPT_STATUSES, GATEWAY_PROMPT_MODES, GATEWAY_PROMPT_RESOURCE_TYPE, ROLLOUT_MODES, ROLLOUT_STATUSES } from './store-types.ts';
 import type { AttemptUpdate, NewRollout, RolloutUpdate } from './lightning-store.ts';
-import type { NamedResources, Rollout, RolloutConfig } from './store-types.ts';
+import type { GatewayPromptMode, GatewayPromptResource, NamedResources, Rollout, RolloutConfig } from './store-types.ts';
 import { StoreValidationError } from './store-validation-error.ts';
 
 /** The largest value of an INTEGER column. */
@@ -68,6 +68,42 @@ export function checkResources(resources: NamedResources): void {
     if (typeof resource !== 'object' || resource === null || typeof resource.resource_type !== 'string') {
       throw StoreValidationError.at(['resources', name, 'resource_type'], 'Expected an object with a string `resource_type`', 'missing');
     }
+    if (resource.resource_type === GATEWAY_PROMPT_RESOURCE_TYPE) checkGatewayPromptResource(resources, name, ['resources', name]);
+  }
+}
+
+const GATEWAY_PROMPT_FIELDS = new Set(['resource_type', 'mode', 'prompt']);
+
+/**
+ * Throws unless `resources[name]` is a well-formed {@link GatewayPromptResource}: `mode` one of
+ * {@link GATEWAY_PROMPT_MODES}, `prompt` (optional) the name of a prompt template among the same
+ * `resources` (without it, one named `prompt_template` or a single prompt template must be there),
+ * and no other field. `loc` is where the resource sits in the request.
+ */
+export function checkGatewayPromptResource(resources: NamedResources, name: string, loc: (string | number)[]): void {
+  const resource = resources[name] as Record<string, unknown>;
+  for (const field of Object.keys(resource)) {
+    if (!GATEWAY_PROMPT_FIELDS.has(field)) throw StoreValidationError.at([...loc, field], 'Extra inputs are not permitted', 'extra_forbidden');
+  }
+  if (!('mode' in resource)) throw StoreValidationError.at([...loc, 'mode'], 'Field required', 'missing');
+  if (!GATEWAY_PROMPT_MODES.includes(resource.mode as GatewayPromptMode)) {
+    throw StoreValidationError.at([...loc, 'mode'], `Input should be ${GATEWAY_PROMPT_MODES.map((mode) => `'${mode}'`).join(' or ')}`, 'enum');
+  }
+  const isTemplate = (key: string): boolean => resources[key]?.resource_type === 'prompt_template';
+  if (resource.prompt !== undefined) {
+    if (typeof resource.prompt !== 'string') throw StoreValidationError.at([...loc, 'prompt'], 'Input should be a valid string', 'string_type');
+    if (!isTemplate(resource.prompt)) {
+      throw StoreValidationError.at([...loc, 'prompt'], `Expected the name of a prompt_template resource of the same resources, got ${JSON.stringify(resource.prompt)}`, 'value_error');
+    }
+    return;
+  }
+  const templates = Object.keys(resources).filter(isTemplate);
+  if (!isTemplate('prompt_template') && templates.length !== 1) {
+    throw StoreValidationError.at(
+      [...loc, 'prompt'],
+      `Field required when the resources hold ${templates.length === 0 ? 'no prompt template' : `several prompt templates (${templates.join(', ')}) and none named prompt_template`}`,
+      'missing',
+    );
   }
 }
 

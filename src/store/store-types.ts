@@ -97,10 +97,41 @@ export interface AttemptedRollout extends Rollout {
 /** Named resources, e.g. `{ prompt_template: { resource_type: 'prompt_template', template, engine } }`. */
 export type NamedResources = Record<string, Resource>;
 
-/** One resource; `resource_type` tells which (`llm`, `proxy_llm`, `prompt_template`). */
+/**
+ * One resource; `resource_type` tells which: Agent Lightning's `llm`, `proxy_llm` and
+ * `prompt_template`, or our own `gateway_prompt` ({@link GatewayPromptResource}).
+ */
 export interface Resource {
   resource_type: string;
   [field: string]: unknown;
+}
+
+/**
+ * How the LLM gateway puts a rollout's prompt into a request:
+ * - `system`: it replaces the first `system` (or `developer`) message, or is inserted as a system
+ *   message before the others when there is none;
+ * - `marker`: it replaces every `{{agl.prompt}}` in the text of any message.
+ */
+export type GatewayPromptMode = 'system' | 'marker';
+
+/** Every {@link GatewayPromptMode}. */
+export const GATEWAY_PROMPT_MODES: readonly GatewayPromptMode[] = ['system', 'marker'];
+
+/** The `resource_type` of a {@link GatewayPromptResource}. */
+export const GATEWAY_PROMPT_RESOURCE_TYPE = 'gateway_prompt';
+
+/**
+ * Our addition beside Agent Lightning's resource union: in a rollout's resources, it makes the LLM
+ * gateway apply the rollout's prompt template to every chat request of the rollout (prompt
+ * application), so that APO can optimise the prompt of an agent that never reads a resource.
+ * The store checks its fields strictly (422): no others, and `prompt` must name a prompt template
+ * of the same resources.
+ */
+export interface GatewayPromptResource extends Resource {
+  resource_type: typeof GATEWAY_PROMPT_RESOURCE_TYPE;
+  mode: GatewayPromptMode;
+  /** The name of the prompt template resource to apply. @default the one named `prompt_template`, else the only one */
+  prompt?: string;
 }
 
 /** A version of named resources (`ResourcesUpdate`). */

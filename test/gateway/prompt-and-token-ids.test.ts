@@ -69,4 +69,27 @@ describe('LLM gateway: token ids and prompt application', () => {
       return true;
     });
   });
+
+  it("renders the prompt by the project's one rule: the task's own fields, else its task_input's (Agent Lightning's layout), as AGL_PROMPT", async () => {
+    const store = harness.collector.store;
+    const prompt = { resource_type: 'prompt_template', template: 'Rooms for {user}, {attendees} people.', engine: 'f-string' };
+    const resources = await store.addResources({ prompt_template: prompt, gateway_prompt: { resource_type: 'gateway_prompt', mode: 'system', prompt: 'prompt_template' } });
+    const cases = [
+      { input: { id: 't1', task_input: { user: 'Grace', attendees: 4 }, expected_choice: 'Orion' }, expected: 'Rooms for Grace, 4 people.' },
+      { input: { user: 'Ada', attendees: 2, task_input: { user: 'ignored' } }, expected: 'Rooms for Ada, 2 people.' },
+    ];
+    for (const { input, expected } of cases) {
+      const started = await store.startRollout({ input, resourcesId: resources.resources_id });
+      await harness.client(started.rollout_id, started.attempt.attempt_id).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Hello' }] });
+      const [call] = await harness.rows(`SELECT input_messages FROM llm_calls WHERE rollout_id = '${started.rollout_id}'`);
+      assert.deepEqual(json(call.input_messages).map((message: { content: string }) => message.content), [expected, 'Hello']);
+    }
+    // Neither the task nor its task_input fills the template: the 400 names the placeholder.
+    const broken = await store.startRollout({ input: { task_input: { user: 'Lin' } }, resourcesId: resources.resources_id });
+    await assert.rejects(harness.client(broken.rollout_id, broken.attempt.attempt_id).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }), (error: { status?: number; message: string }) => {
+      assert.equal(error.status, 400);
+      assert.match(error.message, /placeholder `user` has no value .*its task_input.s: user/);
+      return true;
+    });
+  });
 });
