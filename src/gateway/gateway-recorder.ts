@@ -18,13 +18,16 @@ export interface GatewayRecorderOptions {
    */
   maxRetryMillis?: number;
   /**
-   * Calls answered within this time of each other are stored as one export request (as the SDK's
-   * `BatchSpanProcessor` batches spans): one decode and one write for many calls under load.
+   * How long a call waits for others before they are stored together as one export request (as
+   * the SDK's `BatchSpanProcessor` batches spans). While a batch is being stored the next one
+   * keeps filling, so under load the batches grow to match the storage's pace: one decode, one
+   * transaction and one heartbeat write for many calls.
    * @default 5
    */
   batchDelayMillis?: number;
   /**
-   * The most calls in one export request.
+   * The most calls in one export request; a full batch is sent at once, even while another is
+   * being stored.
    * @default 512
    */
   maxBatchCalls?: number;
@@ -56,6 +59,8 @@ export class GatewayRecorder {
   readonly #maxBatchCalls: number;
   #batch: GatewayCallRecord[] = [];
   #timer: NodeJS.Timeout | null = null;
+  /** Whether the batch that carries the delay's turn is being stored (see `#schedule`). */
+  #timedInFlight = false;
   #recorded = 0;
   #dropped = 0;
   #closed = false;
@@ -77,13 +82,23 @@ export class GatewayRecorder {
     }
     this.#batch.push(call);
     if (this.#batch.length >= this.#maxBatchCalls) this.#send();
-    else this.#timer ??= setTimeout(() => this.#send(), this.#batchDelayMillis);
+    else this.#schedule();
   }
 
   /** Resolves once every call recorded so far is stored (or dropped). */
   async flush(): Promise<void> {
     this.#send();
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    while (this.#pending.size > 0) {
+      await Promise.all([...this.#pending]);
+      this.#send();
+    }
+  }
+
+  // The batch is sent after the delay, but only while no batch of the delay's is being stored:
+  // each commit costs the same whatever its size, so under load waiting for it is what batches.
+  #schedule(): void {
+    if (this.#timer || this.#timedInFlight || this.#batch.length === 0) return;
+    this.#timer = setTimeout(() => this.#send(), this.#batchDelayMillis);
   }
 
   #send(): void {
@@ -92,7 +107,15 @@ export class GatewayRecorder {
     if (this.#batch.length === 0) return;
     const calls = this.#batch;
     this.#batch = [];
-    const task = this.#store(calls).finally(() => this.#pending.delete(task));
+    const timed = !this.#timedInFlight;
+    if (timed) this.#timedInFlight = true;
+    const task = this.#store(calls).finally(() => {
+      this.#pending.delete(task);
+      if (timed) {
+        this.#timedInFlight = false;
+        this.#schedule();
+      }
+    });
     this.#pending.add(task);
   }
 

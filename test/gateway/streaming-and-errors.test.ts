@@ -55,7 +55,7 @@ describe('LLM gateway: streaming', () => {
       messages: [{ role: 'user', content: 'Calculate the sum from 1 to 4. The range is inclusive.' }],
     });
     let text = '';
-    let usage;
+    let usage: { prompt_tokens: number; completion_tokens: number } | null | undefined;
     let chunks = 0;
     for await (const part of stream) {
       chunks++;
