@@ -64,9 +64,10 @@ describe('user SQL is bounded (agl serve)', () => {
       assert.equal(text.status, 413, JSON.stringify(text.body));
       // Constant lists, which DuckDB would fold while planning (outside every limit) if let:
       // range(10000000) took 9.6 s and 1.2 GB so.
+      // On a loaded machine the server's 2 s --sql-timeout may come first: refused either way.
       for (const query of ['SELECT range(10000000)', "SELECT repeat(repeat(repeat('x', 1000), 1000), 100)"]) {
         const folded = await postSql(server.url, query);
-        assert.equal(folded.status, 413, `${query}: ${JSON.stringify(folded.body)}`);
+        assert.ok([413, 408].includes(folded.status), `${query}: ${folded.status} ${JSON.stringify(folded.body)}`);
       }
     } finally {
       clearInterval(sampler);
@@ -79,7 +80,7 @@ describe('user SQL is bounded (agl serve)', () => {
     const largestSampler = setInterval(() => void rssOf(server.child.pid!).then((rss) => (peak = Math.max(peak, rss))).catch(() => undefined), 20);
     try {
       const largest = await postSql(server.url, 'SELECT range(50000000)');
-      assert.equal(largest.status, 413, JSON.stringify(largest.body));
+      assert.ok([413, 408].includes(largest.status), `${largest.status} ${JSON.stringify(largest.body)}`);
     } finally {
       clearInterval(largestSampler);
     }
