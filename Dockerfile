@@ -1,6 +1,13 @@
-# The collector (agl serve) built from this repository. TypeScript sources run through tsx
+# The collector (agl serve) built from this repository; the compose file runs the simulated model
+# and the trainer from the same image. TypeScript sources run through tsx
 # (a runtime dependency); the one build step is the dashboard's static files (Vite).
 FROM node:20-bookworm-slim
+
+# python3 for the trainer service's any-language agent (examples/any-language/room_selector.py,
+# standard library only): the slim image has none.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -6,8 +6,10 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import {
   checkAglCommand,
+  checkAptInstalls,
   checkConfigMount,
   checkCommandUrls,
+  checkEnvironmentUrls,
   checkDbOnVolume,
   checkDockerfile,
   checkExporterTargets,
@@ -15,9 +17,12 @@ import {
   checkReadmePorts,
   checkReceiverPorts,
   checkServiceReferences,
+  checkTrainFiles,
   checkVolumes,
   dockerfileCmd,
+  listenPorts,
   publishedPorts,
+  serviceEnvironment,
 } from './deploy-checks.ts';
 
 /**
@@ -40,7 +45,7 @@ const compose = (): any => parse(COMPOSE_TEXT);
 function aglHelp(subcommand: string): string {
   return execFileSync(process.execPath, [`${ROOT}bin/agl.js`, subcommand, '--help'], { encoding: 'utf8', timeout: 60_000 });
 }
-const HELP = { serve: aglHelp('serve'), train: aglHelp('train') };
+const HELP = { serve: aglHelp('serve'), train: aglHelp('train'), simLlm: aglHelp('sim-llm') };
 
 describe('otel-config.yaml', () => {
   it('has one traces pipeline: otlp → memory_limiter, batch → otlp/jaeger and otlphttp/agl', () => {
@@ -135,9 +140,10 @@ describe('otel-config.yaml against docker-compose.yml', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('runs Jaeger v2, the OpenTelemetry Collector, agl built from the repository, and the trainer', () => {
+  it('runs Jaeger v2, the OpenTelemetry Collector, agl built from the repository, the simulated model and the trainer', () => {
     const services = compose().services;
-    assert.deepEqual(Object.keys(services).sort(), ['agl', 'jaeger', 'otel-collector', 'trainer']);
+    assert.deepEqual(Object.keys(services).sort(), ['agl', 'jaeger', 'otel-collector', 'sim-llm', 'trainer']);
+    assert.equal(services['sim-llm'].image, services.agl.image, 'the simulated model runs the image built for agl');
     assert.match(services.jaeger.image, /^jaegertracing\/jaeger:2\.\d+/);
     assert.match(services['otel-collector'].image, /^otel\/opentelemetry-collector(-contrib)?:/);
     assert.equal(services.agl.build, '.');
@@ -198,11 +204,55 @@ describe('docker-compose.yml', () => {
     assert.match(checkCommandUrls(trainer, flags, noDepends, 'trainer').join('\n'), /does not depend_on `otel-collector`/);
   });
 
+  it('sim-llm binds 0.0.0.0 on the port it exposes (agl sim-llm --host), and is healthy once it answers GET /v1/models', () => {
+    const simLlm = compose().services['sim-llm'];
+    const command: string[] = simLlm.command;
+    assert.equal(command[command.indexOf('--host') + 1], '0.0.0.0');
+    const port = Number(command[command.indexOf('--port') + 1]);
+    assert.ok(listenPorts(compose(), 'sim-llm').has(port), `sim-llm exposes ${port}`);
+    assert.match(HELP.simLlm, /--host ADDR .*default 127\.0\.0\.1/);
+    assert.match(simLlm.healthcheck.test.join(' '), new RegExp(`127\\.0\\.0\\.1:${port}/v1/models`));
+  });
+
+  it("agl's LLM gateway passes the model calls on to sim-llm (--model-upstream); fails otherwise", () => {
+    const agl: string[] = compose().services.agl.command;
+    assert.deepEqual(checkCommandUrls(agl, ['--model-upstream'], compose(), 'agl'), []);
+    assert.equal(agl[agl.indexOf('--model-upstream') + 1], 'http://sim-llm:8000/v1');
+    const wrongPort = agl.map((part) => (part === 'http://sim-llm:8000/v1' ? 'http://sim-llm:9000/v1' : part));
+    assert.match(checkCommandUrls(wrongPort, ['--model-upstream'], compose(), 'agl').join('\n'), /service `sim-llm` does not listen on 9000/);
+    const noDepends = compose();
+    delete noDepends.services.agl.depends_on;
+    assert.match(checkCommandUrls(agl, ['--model-upstream'], noDepends, 'agl').join('\n'), /does not depend_on `sim-llm`/);
+  });
+
+  it('the trainer trains an any-language agent through the gateway: --command on files of the repository, its own model calls to sim-llm (OPENAI_BASE_URL); fails otherwise', () => {
+    const trainer = compose().services.trainer;
+    const command: string[] = trainer.command;
+    assert.equal(command[command.indexOf('--command') + 1], 'python3 examples/any-language/room_selector.py');
+    assert.deepEqual(checkTrainFiles(command, ROOT), []);
+    assert.deepEqual(checkEnvironmentUrls(compose(), 'trainer', ['OPENAI_BASE_URL']), []);
+    assert.equal(serviceEnvironment(compose(), 'trainer').OPENAI_BASE_URL, 'http://sim-llm:8000/v1');
+    assert.equal(serviceEnvironment(compose(), 'trainer').OPENAI_API_KEY, 'sim');
+    assert.equal(trainer.depends_on['sim-llm'].condition, 'service_healthy', 'agl train checks its model server at start-up');
+    assert.match(checkTrainFiles(command.map((part) => part.replace('room_selector.py', 'room-selector.py')), ROOT).join('\n'), /--command `examples\/any-language\/room-selector.py` does not exist/);
+    assert.match(checkTrainFiles([...command, '--grader', '/app/grader.ts'], ROOT).join('\n'), /--grader `\/app\/grader.ts` is an absolute path/);
+    const wrongHost = compose();
+    wrongHost.services.trainer.environment = { ...trainer.environment, OPENAI_BASE_URL: 'http://sim:8000/v1' };
+    assert.match(checkEnvironmentUrls(wrongHost, 'trainer', ['OPENAI_BASE_URL']).join('\n'), /host `sim` is not a service/);
+    const listForm = compose();
+    listForm.services.trainer.environment = ['OPENAI_BASE_URL=http://sim-llm:8000/v1', 'OPENAI_API_KEY=sim'];
+    assert.deepEqual(checkEnvironmentUrls(listForm, 'trainer', ['OPENAI_BASE_URL']), []);
+    const missing = compose();
+    delete missing.services.trainer.environment;
+    assert.match(checkEnvironmentUrls(missing, 'trainer', ['OPENAI_BASE_URL']).join('\n'), /no environment variable OPENAI_BASE_URL/);
+  });
+
   it('the agl and trainer commands use only flags the CLI has; fails on an unknown flag or subcommand', () => {
     const services = compose().services;
     assert.deepEqual(checkAglCommand(services.agl.command, 'serve', HELP.serve), []);
     assert.deepEqual(checkAglCommand(services.trainer.command, 'train', HELP.train), []);
-    assert.equal(services.trainer.command[3], 'room-selector');
+    assert.deepEqual(checkAglCommand(services['sim-llm'].command, 'sim-llm', HELP.simLlm), []);
+    assert.equal(services.trainer.command[3], '--command');
     assert.match(checkAglCommand([...services.agl.command, '--no-such-flag', 'x'], 'serve', HELP.serve).join('\n'), /no flag --no-such-flag/);
     assert.match(checkAglCommand([...services.trainer.command, '--stores', 'http://agl:4318'], 'train', HELP.train).join('\n'), /no flag --stores/);
     assert.match(checkAglCommand(['node', 'bin/agl.js', 'collect', '--db', 'x'], 'serve', HELP.serve).join('\n'), /is not `agl serve`/);
@@ -215,10 +265,17 @@ describe('Dockerfile', () => {
     const cmd = dockerfileCmd(DOCKERFILE);
     assert.ok(cmd);
     assert.deepEqual(checkAglCommand(cmd, 'serve', HELP.serve), []);
-    assert.deepEqual(cmd, compose().services.agl.command);
+    // The compose file adds the gateway's upstream, a service that only exists there.
+    assert.deepEqual(compose().services.agl.command, [...cmd, '--model-upstream', 'http://sim-llm:8000/v1']);
     assert.equal(cmd[cmd.indexOf('--host') + 1], '0.0.0.0');
     assert.equal(cmd[cmd.indexOf('--port') + 1], '4318');
     assert.equal(cmd[cmd.indexOf('--db') + 1], '/data/agl.duckdb');
+  });
+
+  it('installs python3 for the trainer\'s Python agent; the check fails without it', () => {
+    assert.deepEqual(checkAptInstalls(DOCKERFILE, 'python3'), []);
+    assert.match(checkAptInstalls(DOCKERFILE.replace(/python3/g, 'python3-venv'), 'python3').join('\n'), /does not apt-get install python3/);
+    assert.match(checkAptInstalls(DOCKERFILE.replace(/^RUN apt-get[\s\S]*?lists\/\*\n/m, ''), 'python3').join('\n'), /does not apt-get install python3/);
   });
 
   it('the Dockerfile check fails on another base image, no npm ci, a shell-form CMD', () => {

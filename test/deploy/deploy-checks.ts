@@ -147,30 +147,83 @@ export function checkExporterTargets(otel: unknown, compose: unknown, collectorS
 }
 
 /**
- * The URL flags of a service's command (`--server`, `--traces-endpoint`...) name services of the
- * compose file, on a port they listen on, that the service depends on.
+ * Each flag's URL in `command` points at a service of the compose file, on a port it listens on,
+ * and the service depends on it.
  */
 export function checkCommandUrls(command: string[], flags: readonly string[], compose: unknown, service: string): string[] {
   const problems: string[] = [];
-  const dependsOn = dependencies(mapping(services(compose)[service]));
   for (const flag of flags) {
     const index = command.indexOf(flag);
     if (index < 0 || index + 1 >= command.length) {
       problems.push(`service ${service}: no ${flag} URL`);
       continue;
     }
-    const url = command[index + 1];
-    const { scheme, host, port } = parseEndpoint(url);
-    if (scheme !== 'http' && scheme !== 'https') problems.push(`service ${service}: ${flag} \`${url}\` needs http:// or https://`);
-    if (!(host in services(compose))) {
-      problems.push(`service ${service}: ${flag} host \`${host}\` is not a service of the compose file`);
-      continue;
-    }
-    if (port === null) problems.push(`service ${service}: ${flag} \`${url}\` names no port`);
-    else if (!listenPorts(compose, host).has(port)) problems.push(`service ${service}: ${flag}: service \`${host}\` does not listen on ${port}`);
-    if (!dependsOn.includes(host)) problems.push(`service ${service}: does not depend_on \`${host}\`, its ${flag}`);
+    problems.push(...checkServiceUrl(command[index + 1], flag, compose, service));
   }
   return problems;
+}
+
+/** Each named environment variable of the service is set to a URL of another service, as {@link checkCommandUrls} checks flags. */
+export function checkEnvironmentUrls(compose: unknown, service: string, names: readonly string[]): string[] {
+  const environment = serviceEnvironment(compose, service);
+  const problems: string[] = [];
+  for (const name of names) {
+    const url = environment[name];
+    if (url === undefined) problems.push(`service ${service}: no environment variable ${name}`);
+    else problems.push(...checkServiceUrl(url, name, compose, service));
+  }
+  return problems;
+}
+
+/** A service's `environment`, in either of compose's forms (mapping, or a list of NAME=value). */
+export function serviceEnvironment(compose: unknown, service: string): Record<string, string> {
+  const environment = mapping(services(compose)[service]).environment;
+  if (Array.isArray(environment)) {
+    return Object.fromEntries(environment.map(String).map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]));
+  }
+  return Object.fromEntries(Object.entries(mapping(environment)).map(([name, value]) => [name, String(value)]));
+}
+
+/** `url` (given by `what`) is http(s) to a service of the compose file on a port it listens on, and `service` depends on it. */
+function checkServiceUrl(url: string, what: string, compose: unknown, service: string): string[] {
+  const problems: string[] = [];
+  const { scheme, host, port } = parseEndpoint(url);
+  if (scheme !== 'http' && scheme !== 'https') problems.push(`service ${service}: ${what} \`${url}\` needs http:// or https://`);
+  if (!(host in services(compose))) return [...problems, `service ${service}: ${what} host \`${host}\` is not a service of the compose file`];
+  if (port === null) problems.push(`service ${service}: ${what} \`${url}\` names no port`);
+  else if (!listenPorts(compose, host).has(port)) problems.push(`service ${service}: ${what}: service \`${host}\` does not listen on ${port}`);
+  if (!dependencies(mapping(services(compose)[service])).includes(host)) problems.push(`service ${service}: does not depend_on \`${host}\`, its ${what}`);
+  return problems;
+}
+
+/**
+ * The files an `agl train` command names exist in the repository (the image's working directory
+ * is a copy of it): `--dataset`, `--prompt-file`, `--grader`, and the script of `--command`
+ * (its first argument that looks like a path).
+ */
+export function checkTrainFiles(command: string[], repoRoot: string): string[] {
+  const problems: string[] = [];
+  const value = (flag: string): string | undefined => {
+    const index = command.indexOf(flag);
+    return index >= 0 ? command[index + 1] : undefined;
+  };
+  const files = ['--dataset', '--prompt-file', '--grader'].map((flag) => [flag, value(flag)] as const);
+  const script = value('--command')?.split(/\s+/).find((word) => word.includes('/'));
+  if (value('--command') !== undefined) files.push(['--command', script]);
+  for (const [flag, file] of files) {
+    if (file === undefined) continue;
+    if (file.startsWith('/')) problems.push(`${flag} \`${file}\` is an absolute path, not a file of the repository`);
+    else if (!existsSync(join(repoRoot, file))) problems.push(`${flag} \`${file}\` does not exist in the repository`);
+  }
+  if (value('--command') !== undefined && script === undefined) problems.push(`--command \`${value('--command')}\` names no script file`);
+  return problems;
+}
+
+/** The Dockerfile installs `pkg` with apt-get (e.g. python3, which node:20-bookworm-slim lacks). */
+export function checkAptInstalls(dockerfile: string, pkg: string): string[] {
+  const runs = dockerfile.replace(/\\\n/g, ' ').split('\n').filter((line) => /^\s*RUN\s/i.test(line));
+  const installs = runs.some((line) => /\bapt-get\s+install\b/.test(line) && new RegExp(`(\\s|^)${pkg}(\\s|$)`).test(line.split(/&&|;/).find((part) => /apt-get\s+install/.test(part)) ?? ''));
+  return installs ? [] : [`the Dockerfile does not apt-get install ${pkg}`];
 }
 
 /** Every receiver endpoint used by a pipeline binds all interfaces on a port the collector's service publishes. */
