@@ -2,7 +2,15 @@ import type { OtlpForwarder } from '../forward/index.ts';
 import type { TraceIngestor } from '../ingest/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { GatewayCallRecord } from './gateway-span.ts';
-import { encodeGatewaySpans } from './gateway-span.ts';
+import { encodeGatewaySpanJson, encodeGatewaySpanJsons } from './gateway-span.ts';
+
+/** A call waiting for its batch: its span already encoded, and what finds it in a log. */
+interface EncodedCall {
+  span: string;
+  spanId: string;
+  rolloutId: string | null;
+  attemptId: string | null;
+}
 
 /** Options of {@link GatewayRecorder}. */
 export interface GatewayRecorderOptions {
@@ -57,7 +65,7 @@ export class GatewayRecorder {
   readonly #pending = new Set<Promise<void>>();
   readonly #batchDelayMillis: number;
   readonly #maxBatchCalls: number;
-  #batch: GatewayCallRecord[] = [];
+  #batch: EncodedCall[] = [];
   #timer: NodeJS.Timeout | null = null;
   /** Whether the batch that carries the delay's turn is being stored (see `#schedule`). */
   #timedInFlight = false;
@@ -80,7 +88,7 @@ export class GatewayRecorder {
       this.#dropped++;
       return;
     }
-    this.#batch.push(call);
+    this.#batch.push({ span: encodeGatewaySpanJson(call), spanId: call.spanId, rolloutId: call.rolloutId, attemptId: call.attemptId });
     if (this.#batch.length >= this.#maxBatchCalls) this.#send();
     else this.#schedule();
   }
@@ -130,8 +138,8 @@ export class GatewayRecorder {
     this.#closed = true;
   }
 
-  async #store(calls: GatewayCallRecord[]): Promise<void> {
-    const body = encodeGatewaySpans(calls);
+  async #store(calls: EncodedCall[]): Promise<void> {
+    const body = encodeGatewaySpanJsons(calls.map((call) => call.span));
     const giveUpAt = Date.now() + this.#maxRetryMillis;
     try {
       for (;;) {
@@ -152,7 +160,7 @@ export class GatewayRecorder {
     }
   }
 
-  #drop(calls: GatewayCallRecord[], reason: string): void {
+  #drop(calls: EncodedCall[], reason: string): void {
     this.#dropped += calls.length;
     const first = calls[0];
     this.#logger?.warn(

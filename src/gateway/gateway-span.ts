@@ -95,15 +95,25 @@ const STATUS_CODE_ERROR = 2;
 
 /** Encodes `calls` as one OTLP/JSON `ExportTraceServiceRequest` holding a span each. */
 export function encodeGatewaySpans(calls: readonly GatewayCallRecord[]): Uint8Array {
-  const body = {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: GATEWAY_SERVICE_NAME } }] },
-        scopeSpans: [{ scope: { name: GATEWAY_SCOPE_NAME }, spans: calls.map(otlpSpan) }],
-      },
-    ],
-  };
-  return Buffer.from(JSON.stringify(body));
+  return encodeGatewaySpanJsons(calls.map(encodeGatewaySpanJson));
+}
+
+/**
+ * One call's span as OTLP/JSON text (an element of `scopeSpans[].spans`), for
+ * {@link encodeGatewaySpanJsons}: the recorder encodes each call as it ends, so that only a flat
+ * string, not the call's request and answer objects, waits for its batch.
+ */
+export function encodeGatewaySpanJson(call: GatewayCallRecord): string {
+  return JSON.stringify(otlpSpan(call));
+}
+
+// The request around the spans: one resource (the gateway's service), one scope.
+const REQUEST_HEAD = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":${JSON.stringify(GATEWAY_SERVICE_NAME)}}}]},"scopeSpans":[{"scope":{"name":${JSON.stringify(GATEWAY_SCOPE_NAME)}},"spans":[`;
+const REQUEST_TAIL = ']}]}]}';
+
+/** The OTLP/JSON `ExportTraceServiceRequest` holding spans encoded by {@link encodeGatewaySpanJson}. */
+export function encodeGatewaySpanJsons(spans: readonly string[]): Uint8Array {
+  return Buffer.from(REQUEST_HEAD + spans.join(',') + REQUEST_TAIL);
 }
 
 /** Encodes `call` as an OTLP/JSON `ExportTraceServiceRequest` holding its one span. */

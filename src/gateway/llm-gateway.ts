@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ConflictError, NotFoundError } from '../errors/index.ts';
 import type { LightningStore } from '../store/index.ts';
@@ -159,7 +159,7 @@ export class LlmGateway {
     const stream = body.stream === true;
     attributes[AGL_GATEWAY_STREAM] = stream;
     const { traceId, parentSpanId } = traceContext(request.headers.traceparent);
-    const spanId = randomBytes(8).toString('hex');
+    const spanId = randomHex(8);
 
     const controller = new AbortController();
     let clientGone = false;
@@ -352,7 +352,22 @@ function isEventStream(contentType: string | undefined): boolean {
 function traceContext(header: string | string[] | undefined): { traceId: string; parentSpanId: string | null } {
   const match = typeof header === 'string' ? /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/.exec(header.trim().toLowerCase()) : null;
   if (match && !/^0+$/.test(match[1]) && !/^0+$/.test(match[2])) return { traceId: match[1], parentSpanId: match[2] };
-  return { traceId: randomBytes(16).toString('hex'), parentSpanId: null };
+  return { traceId: randomHex(16), parentSpanId: null };
+}
+
+// Trace and span ids come from a pool of random bytes: one fill per 256 calls, not two per call.
+const ID_POOL = Buffer.alloc(6144);
+let idPoolOffset = ID_POOL.length;
+
+/** `bytes` random bytes as lowercase hex. */
+function randomHex(bytes: number): string {
+  if (idPoolOffset + bytes > ID_POOL.length) {
+    randomFillSync(ID_POOL);
+    idPoolOffset = 0;
+  }
+  const hex = ID_POOL.toString('hex', idPoolOffset, idPoolOffset + bytes);
+  idPoolOffset += bytes;
+  return hex;
 }
 
 // Wall-clock nanoseconds with sub-millisecond resolution: the monotonic clock anchored at the time origin.
