@@ -3,11 +3,12 @@ library only. Trained with the gateway's prompt application, the collector puts 
 tried in place of its system message in every model call, rendered with the task's fields:
 
     npx agl train --command "python3 examples/any-language/hardcoded_prompt.py" --gateway-prompt system \
-        --grader examples/any-language/grader.ts --dataset flat_tasks.jsonl --val-fraction 0.5 \
-        --prompt-file examples/any-language/baseline-prompt.txt
+        --grader examples/any-language/grader.ts --dataset examples/room-selector/data/room_tasks.jsonl \
+        --val-fraction 0.5 --prompt-file examples/any-language/baseline-prompt.txt
 
-(the gateway renders the template with the task's own fields, so the tasks are flat:
-{"date": …, "time": …, "duration_min": …, "attendees": …, "needs": […], "accessible_required": …, "expected_choice": …}).
+The gateway renders the template as AGL_PROMPT is rendered: with the task's own fields, else with
+those of its `task_input` (Agent Lightning's layout, as in room_tasks.jsonl). With
+`--gateway-prompt marker` it replaces `{{agl.prompt}}` wherever the agent's messages hold it instead.
 """
 import json
 import os
