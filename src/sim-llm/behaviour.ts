@@ -46,12 +46,14 @@ export function choose<T>(context: BehaviourContext, options: readonly T[]): T {
 
 /**
  * The randomness behind a behaviour's decisions (which answer, whether it slips): the request's
- * seeded stream at temperature > 0; at temperature 0 a stream seeded by the request's messages
- * alone, so a greedy answer is the same for the same input whatever the seed — right or wrong, as a
- * real model's greedy answer is — and differs, unpredictably, when the wording differs.
+ * seeded stream at temperature > 0; at temperature 0 a stream seeded by `task` alone — what the
+ * request asks to be solved (the room task and the tool's rooms, the sum's N), not the prompt's
+ * wording nor the seed. A greedy model then answers the same input the same way, right or wrong, and
+ * two prompts are compared on the same draws: a prompt that makes the right answer likelier turns
+ * some wrong answers right and none right ones wrong through the slip draw, so scores at temperature
+ * 0 follow the prompt's expected score closely.
  */
-export function decisionRandom(context: BehaviourContext, purpose: string): SeededRandom {
+export function decisionRandom(context: BehaviourContext, purpose: string, task: unknown): SeededRandom {
   if (context.request.temperature > 0) return context.random.fork(purpose);
-  // Roles and text only: tool-call ids carry the server seed, and the answer must not depend on it.
-  return new SeededRandom('greedy', purpose, JSON.stringify(context.request.messages.map((message) => [message.role, message.content])));
+  return new SeededRandom('greedy', purpose, JSON.stringify(task));
 }

@@ -16,6 +16,8 @@ export interface Finding {
   rule: RuleKey | undefined;
   /** A concrete sentence about what the rollout did. */
   detail: string;
+  /** A passing rollout that was right by luck: the rule that decided it is not in the prompt. */
+  lucky?: boolean;
 }
 
 /** The domain an experiment belongs to. */
@@ -77,7 +79,20 @@ function analyseRoom(experiment: Experiment): { domain: Domain; finding: Finding
     return say('roomFormat', `the answer names no room the grader can read (${quote(answer)}); the correct choice was ${ideal.choice}`);
   }
   if (chosen === ideal.choice) {
-    return detectRoomRules(promptFacts).format.kind === 'prose'
+    const rules = detectRoomRules(promptFacts);
+    // Right, but by luck: a reviewer who re-solves the task sees the prompt never said how to decide it.
+    if (ideal.choice === NO_ROOM && !rules.noRoom) {
+      return { domain: 'room', finding: { ...base, rule: 'noRoom', lucky: true, detail: `answered No Room, which is right, but the prompt never says to when no room satisfies every constraint; elsewhere the agent offers a partial match` } };
+    }
+    const deciding = ideal.room ? decidingTieBreak(ideal.room, full, known) : undefined;
+    if (deciding && !rules.tieBreaks.includes(deciding.tieBreak)) {
+      const label = TIE_BREAK_LABELS[deciding.tieBreak];
+      return {
+        domain: 'room',
+        finding: { ...base, rule: deciding.tieBreak, lucky: true, detail: `chose ${chosen}, which is right, but ${deciding.fitting} rooms fit and the prompt gives no order of preference; ${chosen} wins on ${label} (${deciding.mine} against ${deciding.theirs} for ${deciding.other})` },
+      };
+    }
+    return rules.format.kind === 'prose'
       ? say('roomFormat', `chose ${chosen}, which is right, but wrote it as free prose, which a strict grader does not accept`)
       : say(undefined, `chose ${chosen}, the correct room, yet was scored ${experiment.reward}`);
   }
@@ -86,7 +101,8 @@ function analyseRoom(experiment: Experiment): { domain: Domain; finding: Finding
   const broken = violations(room, known, { capacity: known.attendees !== undefined, equipment: (known.needs ?? []).length > 0, accessibility: known.accessibleRequired === true });
   const unstated = broken.filter((constraint) => !factStated(constraint, stated));
   if (unstated.length > 0) return say(unstated[0], violationDetail(chosen, room, known, unstated[0], ideal.choice));
-  if (ideal.choice === NO_ROOM) {
+  // With the No Room rule stated, a partial match is a slip on a constraint, not a missing rule.
+  if (ideal.choice === NO_ROOM && !detectRoomRules(promptFacts).noRoom) {
     return say('noRoom', `chose ${chosen}, a partial match that fails on ${broken.join(' and ')}, although no room satisfies every constraint: the right answer was No Room`);
   }
   if (broken.length > 0) return say(broken[0], violationDetail(chosen, room, known, broken[0], ideal.choice));
@@ -95,10 +111,26 @@ function analyseRoom(experiment: Experiment): { domain: Domain; finding: Finding
     const mine = tieBreakValue(tieBreak, room, known);
     const theirs = tieBreakValue(tieBreak, best, known);
     if (mine === theirs) continue;
-    const label = { capacitySlack: 'capacity slack', extraEquipment: 'extra equipment', distance: 'distance', bookedSlots: 'booked slots that day' }[tieBreak];
+    const label = TIE_BREAK_LABELS[tieBreak];
     return say(tieBreak, `chose ${chosen} (${label} ${mine}) although ${best.id} also fits and wins on ${label} (${theirs})`);
   }
   return say(undefined, `chose ${chosen} instead of ${ideal.choice}`);
+}
+
+const TIE_BREAK_LABELS = { capacitySlack: 'capacity slack', extraEquipment: 'extra equipment', distance: 'distance', bookedSlots: 'booked slots that day' } as const;
+
+/** The first tie-break (in the data's order) that separates the best fitting room from another fitting room, if several fit. */
+function decidingTieBreak(best: RoomInfo, rooms: RoomInfo[], task: RoomTask): { tieBreak: (typeof TIE_BREAKS)[number]; fitting: number; other: string; mine: number; theirs: number } | undefined {
+  const applied = { capacity: task.attendees !== undefined, equipment: (task.needs ?? []).length > 0, accessibility: task.accessibleRequired === true };
+  const fitting = rooms.filter((room) => violations(room, task, applied).length === 0);
+  let tied = fitting.filter((room) => room.id !== best.id);
+  for (const tieBreak of TIE_BREAKS) {
+    const mine = tieBreakValue(tieBreak, best, task);
+    const beaten = tied.find((room) => tieBreakValue(tieBreak, room, task) > mine);
+    if (beaten) return { tieBreak, fitting: fitting.length, other: beaten.id, mine, theirs: tieBreakValue(tieBreak, beaten, task) };
+    tied = tied.filter((room) => tieBreakValue(tieBreak, room, task) === mine);
+  }
+  return undefined;
 }
 
 function factStated(constraint: RoomConstraint, stated: RoomTask): boolean {

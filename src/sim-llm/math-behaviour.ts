@@ -15,7 +15,7 @@ export const mathBehaviour: Behaviour = {
     const n = parseSumQuestion(lastUserText(context.request.messages));
     if (n === undefined) return undefined;
     const rules = detectMathRules(promptText(context.request.messages));
-    const random = decisionRandom(context, 'math-decision');
+    const random = decisionRandom(context, 'math-decision', n);
     const inclusive = random.chance(inclusiveProbability(rules));
     const slipped = random.chance(mathSlipRate(mathPromptVagueness(rules), context.request.temperature));
     const last = inclusive ? n : n - 1;

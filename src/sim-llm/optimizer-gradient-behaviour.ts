@@ -94,10 +94,11 @@ function writeCritique(context: BehaviourContext, experiments: Experiment[], tem
     if (analysis) findings.push(analysis.finding);
     else unexplained.push(experiment);
   }
-  // Passing rollouts may still show a fixable habit (prose answers): count it too.
+  // Passing rollouts may still show a fixable habit (prose answers), or have been right by luck
+  // (the rule that decided them is not in the prompt): count those too.
   for (const experiment of experiments.filter((candidate) => !isFailing(candidate))) {
     const analysis = analyseExperiment(experiment);
-    if (analysis?.finding.rule === 'roomFormat' || analysis?.finding.rule === 'mathFormat') findings.push(analysis.finding);
+    if (analysis?.finding.lucky || analysis?.finding.rule === 'roomFormat' || analysis?.finding.rule === 'mathFormat') findings.push(analysis.finding);
   }
   if (failing.length === 0 && findings.length === 0) {
     lines.push('', 'Every rollout reached full reward: the prompt already states what the task needs. Keep it as it is.', '', MISSING_RULES_HEADING, '- none');

@@ -35,7 +35,7 @@ export const TIE_HABITS: readonly { habit: 'first' | 'smallest' | 'nearest' | 'a
 ];
 
 /** How often a model says "No Room" on its own when nothing fits (it usually offers a compromise). */
-export const UNPROMPTED_NO_ROOM = 0.33;
+export const UNPROMPTED_NO_ROOM = 0.4;
 
 /** How much each stated rule makes the prompt clearer (they sum to 1). */
 const CLARITY = { constraint: 0.05, noRoom: 0.2, tieBreak: 0.1, format: 0.2 };

@@ -29,7 +29,7 @@ export const roomSelectorBehaviour: Behaviour = {
       const rooms = parseRooms(toolResult.content, task);
       if (!rooms) return undefined;
       const rules = detectRoomRules(text);
-      const decision = decideRoom(task, rooms, rules, request.temperature, decisionRandom(context, 'room-decision'));
+      const decision = decideRoom(task, rooms, rules, request.temperature, decisionRandom(context, 'room-decision', [task, toolResult.content]));
       return { content: writeAnswer(context, task, rules, decision) };
     }
     if (request.toolChoice === 'none') return undefined;

@@ -78,7 +78,8 @@ describe('optimizer: textual gradient', () => {
     const text = await critique(template, experiments, 0);
     const missing = missingSection(text);
     assert.match(missing, /accessib/i);
-    assert.doesNotMatch(missing, /tie-break|No Room:/i, 'only the rule that failed');
+    // The prompt states No Room and the capacity slack; a passing rollout may still reveal a later tie-break it left to luck.
+    assert.doesNotMatch(missing, /No Room:|capacity slack/i, 'no rule the prompt already states');
     assert.match(text, /not wheelchair accessible, although accessibility was required/);
   });
 

@@ -233,7 +233,7 @@ describe('room selector: calibration on the 57 tasks', () => {
     const baseline = await scoreTemplate(client, BASELINE_TEMPLATE);
     const full = await scoreTemplate(client, FULL_RULES_TEMPLATE);
     assert.ok(baseline.score >= 0.53 && baseline.score <= 0.57, `baseline ${baseline.score}`);
-    assert.ok(expectedScore(BASELINE_TEMPLATE) >= 0.53 && expectedScore(BASELINE_TEMPLATE) <= 0.58, `expected baseline ${expectedScore(BASELINE_TEMPLATE)}`);
+    assert.ok(expectedScore(BASELINE_TEMPLATE) >= 0.53 && expectedScore(BASELINE_TEMPLATE) <= 0.6, `expected baseline ${expectedScore(BASELINE_TEMPLATE)}`);
     assert.ok(full.score >= 0.93, `full rules ${full.score}`);
     assert.ok(expectedScore(FULL_RULES_TEMPLATE) >= 0.95, `expected full rules ${expectedScore(FULL_RULES_TEMPLATE)}`);
     assert.ok(expectedScore(FULL_RULES_TEMPLATE) < 1, 'even a complete prompt leaves room for a slip');
