@@ -72,10 +72,14 @@ export class DraftEditor {
    */
   readonly #issuedSequenceIds = new Map<string, number>();
 
+  /** The last span sequence id of a rollout as recorded in its tables' rows (as the operation being built sees them), not counting ids issued or seen since. */
+  recordedSequenceId(draft: Draft, rolloutId: string): number {
+    return draft.sequences.get(rolloutId) ?? this.overlay.sequences.get(rolloutId) ?? this.#mirror.sequences.get(rolloutId) ?? 0;
+  }
+
   /** The last span sequence id of a rollout as the operation being built sees it. */
   lastSequenceId(draft: Draft, rolloutId: string): number {
-    const recorded = draft.sequences.get(rolloutId) ?? this.overlay.sequences.get(rolloutId) ?? this.#mirror.sequences.get(rolloutId) ?? 0;
-    return Math.max(recorded, this.#issuedSequenceIds.get(rolloutId) ?? 0);
+    return Math.max(this.recordedSequenceId(draft, rolloutId), this.#issuedSequenceIds.get(rolloutId) ?? 0);
   }
 
   /**
@@ -86,6 +90,14 @@ export class DraftEditor {
     const next = this.lastSequenceId(emptyDraft(), rolloutId) + 1;
     this.#issuedSequenceIds.set(rolloutId, next);
     return next;
+  }
+
+  /**
+   * Records that spans carrying sequence ids up to `sequenceId` were stored for a rollout, before
+   * their activity reaches the tables: those ids are never issued again meanwhile.
+   */
+  noteSequenceId(rolloutId: string, sequenceId: number): void {
+    if (sequenceId > (this.#issuedSequenceIds.get(rolloutId) ?? 0)) this.#issuedSequenceIds.set(rolloutId, sequenceId);
   }
 
   /** The latest version of a resources id as the operation being built sees it. */

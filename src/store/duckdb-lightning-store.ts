@@ -430,6 +430,10 @@ export class DuckDBLightningStore implements LightningStore {
    * or fails the rollout per its config. Returns how many attempts were marked.
    */
   async checkHealth(): Promise<number> {
+    // Nothing preparing or running: nothing to mark, and no transaction (an idle collector's tick costs nothing).
+    if (this.#mirror.active.size === 0) return 0;
+    // Heartbeats from spans may wait to be written (see SpanActivityApplier): count them first.
+    await this.flushSpanActivity();
     return this.#mutate((draft) => markUnhealthyAttempts(this.#editor, this.#mirror.active, draft));
   }
 

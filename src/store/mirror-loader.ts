@@ -75,6 +75,16 @@ export async function loadMirror(reader: DuckDBConnection, mirror: StoreMirror):
   for (const row of await rows('SELECT rollout_id, last_sequence_id FROM span_sequence_ids')) {
     mirror.sequences.set(row.rollout_id as string, Number(row.last_sequence_id));
   }
+  // The spans' own sequence ids are a floor: a span's activity (which records its rollout's
+  // counter) is written a little after the span, and a collector killed in between must not issue
+  // that id again.
+  const stored = await rows(`SELECT s.rollout_id, max(s.sequence_id) AS last_sequence_id FROM spans s
+    SEMI JOIN rollouts r ON s.rollout_id = r.rollout_id WHERE s.sequence_id IS NOT NULL GROUP BY s.rollout_id`);
+  for (const row of stored) {
+    const rolloutId = row.rollout_id as string;
+    const last = Number(row.last_sequence_id);
+    if (last > (mirror.sequences.get(rolloutId) ?? 0)) mirror.sequences.set(rolloutId, last);
+  }
 }
 
 function parseOrNull<T>(value: unknown): T | null {
