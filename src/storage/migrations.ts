@@ -223,10 +223,32 @@ const MIGRATIONS: readonly Migration[] = [
     version: 7,
     description: "final_rewards: each attempt's final primary reward, the one definition; span_rewards.sequence_id",
     statements: [
-      // The reward's span sequence id, written by the sink from now on; older rows get it from their span.
-      'ALTER TABLE span_rewards ADD COLUMN sequence_id BIGINT',
-      `UPDATE span_rewards SET sequence_id = s.sequence_id FROM spans s
-        WHERE s.trace_id = span_rewards.trace_id AND s.span_id = span_rewards.span_id`,
+      // The reward's span sequence id, written by the sink from now on; older rows get it from their
+      // span. The table is rebuilt rather than altered: DuckDB 1.5 cannot replay an ALTER TABLE …
+      // ADD COLUMN of a table with a generated column from the WAL ("GetDefaultDatabase with no
+      // default database set"), so a crash before the next checkpoint left a file no one could open.
+      `CREATE TABLE span_rewards_v7 (
+        trace_id VARCHAR NOT NULL,
+        span_id VARCHAR NOT NULL,
+        rollout_id VARCHAR,
+        attempt_id VARCHAR,
+        reward_index INTEGER NOT NULL,
+        name VARCHAR NOT NULL,
+        value DOUBLE NOT NULL,
+        is_primary BOOLEAN NOT NULL,
+        time_unix_nano BIGINT NOT NULL,
+        time TIMESTAMP GENERATED ALWAYS AS (make_timestamp(time_unix_nano // 1000)) VIRTUAL,
+        sequence_id BIGINT
+      )`,
+      `INSERT INTO span_rewards_v7 (trace_id, span_id, rollout_id, attempt_id, reward_index, name, value, is_primary,
+                                   time_unix_nano, sequence_id)
+        SELECT r.trace_id, r.span_id, r.rollout_id, r.attempt_id, r.reward_index, r.name, r.value, r.is_primary,
+               r.time_unix_nano, s.sequence_id
+        FROM span_rewards r
+        LEFT JOIN (SELECT trace_id, span_id, max(sequence_id) AS sequence_id FROM spans GROUP BY trace_id, span_id) s
+          ON s.trace_id = r.trace_id AND s.span_id = r.span_id`,
+      'DROP TABLE span_rewards',
+      'ALTER TABLE span_rewards_v7 RENAME TO span_rewards',
       `CREATE OR REPLACE VIEW rewards AS
         SELECT rollout_id, attempt_id, span_id, trace_id, name, value, is_primary, reward_index, time, sequence_id
         FROM span_rewards`,
