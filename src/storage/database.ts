@@ -84,7 +84,8 @@ export class Database {
     const database = new Database(options.path, readOnly, instance, sqlAllowFiles);
     const connection = await database.connect();
     try {
-      if (!readOnly) await migrate(connection);
+      // A new schema goes into the file at once rather than waiting in the WAL for a replay.
+      if (!readOnly && (await migrate(connection)).length > 0) await connection.run('CHECKPOINT');
       // Global settings, set once on the instance before anything else runs. (allowed_directories
       // can't be given in the instance's config through the C API, hence SET GLOBAL.)
       const directories = [database.scratchDirectory, ...(sqlAllowFiles === null ? [] : [sqlAllowFiles])];
