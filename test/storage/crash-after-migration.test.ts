@@ -12,9 +12,12 @@ const STORAGE = pathToFileURL(join(import.meta.dirname, '../../src/storage/index
 describe('a process killed right after the schema is written', () => {
   it('leaves a file the next open replays (every migration in the WAL, none checkpointed)', async () => {
     const path = join(tempDir(), 'killed.duckdb');
-    // Opens (migrating a new file), then dies with SIGKILL before any checkpoint.
-    const script = `const { Database } = await import(${JSON.stringify(STORAGE)});
-      await Database.open({ path: ${JSON.stringify(path)} });
+    // Migrates a new file (as Database.open does, without the checkpoint that follows), then dies
+    // with SIGKILL, so that the next open must replay every migration from the WAL.
+    const script = `const { migrate } = await import(${JSON.stringify(STORAGE)});
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const instance = await DuckDBInstance.create(${JSON.stringify(path)}, { threads: '1' });
+      await migrate(await instance.connect());
       process.kill(process.pid, 'SIGKILL');`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
     assert.equal(child.signal, 'SIGKILL', child.stderr);
@@ -29,5 +32,16 @@ describe('a process killed right after the schema is written', () => {
     } finally {
       await database.close();
     }
+  });
+
+  it('keeps a file opened by Database.open and then killed (the schema checkpointed at open)', async () => {
+    const path = join(tempDir(), 'opened.duckdb');
+    const script = `const { Database } = await import(${JSON.stringify(STORAGE)});
+      await Database.open({ path: ${JSON.stringify(path)} });
+      process.kill(process.pid, 'SIGKILL');`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+    const database = await Database.open({ path });
+    await database.close();
   });
 });
