@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { detectRoomRules, parseRoomTask, parseRooms, SimLlmServer } from '../../src/sim-llm/index.ts';
-import { answerDistribution, roomAnswerModel } from '../../src/sim-llm/room-answer-model.ts';
+import { answerDistribution, detectRoomRules, parseRoomTask, parseRooms, roomAnswerModel, SimLlmServer } from '../../src/sim-llm/index.ts';
 import type { SimLlmOptions } from '../../src/sim-llm/index.ts';
 import { ROOM_TOOL } from '../../examples/room-selector/room-agent.ts';
 import type { Room, RoomTask as RoomTaskRecord, RoomTaskInput } from '../../examples/room-selector/room-data.ts';
