@@ -9,7 +9,9 @@
  *   npm run bench:store -- --original-sleeps  with the original agent's random sleeps
  *   npm run bench:store -- --shape agl-minimal  the original's call mix, for CPU per rollout (about
  *                                               10 minutes; with --quick 512 tasks, about 80 s;
- *                                               see store-agl-minimal.ts); not in the default set
+ *                                               see store-agl-minimal.ts); not in the default set;
+ *                                               --idle-seconds N also measures agl serve's CPU over
+ *                                               N idle seconds before and after the workload
  *
  * Per shape, a fresh `agl serve` runs as its own process on a new DuckDB file. In this process:
  * - an algorithm adds resources and enqueues rollouts, in one of two modes from the original:
@@ -105,6 +107,7 @@ const { values } = parseArgs({
     shape: { type: 'string', multiple: true },
     total: { type: 'string' },
     'original-sleeps': { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string', default: '0' },
   },
 });
 const AGL_MINIMAL = 'agl-minimal';
@@ -374,11 +377,22 @@ async function aglMinimal(): Promise<void> {
   const AGL_SERVER_MS_PER_ROLLOUT = 78.4;
   const total = Number(values.total ?? (values.quick ? 512 : 4096));
   console.log(`Store benchmark agl-minimal: ${total} tasks in batches of 256, 32 runners, the original's sleeps and call mix; agl serve in its own process`);
+  const idleSeconds = Number(values['idle-seconds']);
   const { url, server } = await startServer(join(dir, 'agl-minimal.duckdb'));
+  const idle = async (when: string): Promise<void> => {
+    if (!(idleSeconds > 0)) return;
+    await sleep(2000); // start-up or the last requests settle
+    const start = serverCpuSeconds(server);
+    await sleep(idleSeconds * 1000);
+    const millis = (serverCpuSeconds(server) - start) * 1000;
+    console.log(`  agl-minimal: idle ${when}: ${millis.toFixed(0)} ms of CPU in ${idleSeconds} s (${(millis / idleSeconds).toFixed(1)} ms/s)`);
+  };
   try {
+    await idle('(fresh)');
     const before = serverCpuSeconds(server);
     const result = await runAglMinimal(url, { totalTasks: total, attributeSets: ATTRIBUTE_SETS });
     const cpuMillis = (serverCpuSeconds(server) - before) * 1000;
+    await idle('after the workload');
     const perRollout = cpuMillis / result.rollouts;
     console.log(
       `  agl-minimal: ${result.rollouts} rollouts, ${result.spans} spans (${(result.spans / result.rollouts).toFixed(1)} per rollout) in ${result.seconds.toFixed(1)} s ` +
