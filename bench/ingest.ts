@@ -12,6 +12,11 @@
  * `--overload-seconds`; it prints the share answered 503, the p50/p99 time to each answer, the
  * collector's peak RSS and the slowest health check, and checks that exactly the spans of the
  * requests answered 200 are stored.
+ *
+ * Before it, a steady phase: a fresh `agl serve` is sent requests open-loop at `--steady` (default
+ * 0.5) times the end-to-end rate for `--steady-seconds` (default 45, 20 with `--quick`); it prints
+ * the lowest rate of acknowledged spans in any 1-second window (a checkpoint that holds every
+ * commit shows as a window at 0) and the p50/p99 time to acknowledgement.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -36,10 +41,14 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '512' },
     overload: { type: 'string', default: '5' },
     'overload-seconds': { type: 'string' },
+    steady: { type: 'string', default: '0.5' },
+    'steady-seconds': { type: 'string' },
   },
 });
 const overloadFactor = Number(values.overload);
 const overloadSeconds = Number(values['overload-seconds'] ?? (values.quick ? 6 : 15));
+const steadyFactor = Number(values.steady);
+const steadySeconds = Number(values['steady-seconds'] ?? (values.quick ? 20 : 45));
 const batchSize = Number(values['batch-size']);
 const totalSpans = Number(values.spans ?? (values.quick ? 131_072 : 1_048_576));
 const senders = Number(values.senders);
@@ -184,7 +193,82 @@ printResult('ingest_ceiling', ceilingRate, 'spans/s', ceilingRate / decodeRate, 
 printResult('ingest_e2e', e2eRate, 'spans/s', e2eRate / ceilingRate, `in-process ceiling ${Math.round(ceilingRate)} spans/s`);
 printResult('ingest_collector_peak_rss', peakRssMiB, 'MiB', peakRssMiB / 1024, 'the 1024 MiB budget');
 
-// 4. Overload: open-loop requests at `overloadFactor` × the end-to-end rate just measured, to a
+function percentile(millis: readonly number[], p: number): number {
+  if (millis.length === 0) return Number.NaN;
+  const sorted = [...millis].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+// 4. Steady ingest: open-loop requests at `steadyFactor` × the end-to-end rate to a fresh collector,
+//    which must acknowledge each one soon: no second without acknowledgements (a checkpoint that
+//    stops every commit shows here), p99 well under the exporters' timeouts.
+if (steadyFactor > 0 && steadySeconds > 0) {
+  const collector = await startCollector('steady.duckdb');
+  const steadyAgent = new Agent({ keepAlive: true, maxSockets: 2048 });
+  const target = new URL('/v1/traces', collector.url);
+  const offeredRate = e2eRate * steadyFactor;
+  const intervalMillis = (batchSize / offeredRate) * 1000;
+  const total = Math.floor((steadySeconds * 1000) / intervalMillis);
+  console.log(
+    `Steady: ${total} requests of ${batchSize} spans in ${steadySeconds} s, one every ${intervalMillis.toFixed(2)} ms ` +
+      `(${steadyFactor}× ${Math.round(e2eRate)} spans/s), open loop`,
+  );
+  const acknowledgedMillis: number[] = [];
+  // Spans acknowledged in each 1-second window since the first request was sent.
+  const perSecond = new Array<number>(Math.ceil(steadySeconds)).fill(0);
+  const otherAnswers = new Map<string, number>();
+  const answers: Promise<void>[] = [];
+  const steadyStarted = performance.now();
+  for (let index = 0; index < total; index++) {
+    const due = steadyStarted + index * intervalMillis;
+    const ahead = due - performance.now();
+    if (ahead > 1) await new Promise((resolve) => setTimeout(resolve, ahead));
+    const sentAt = performance.now();
+    answers.push(
+      post(payloads[index % payloads.length], target, steadyAgent).then(
+        ({ status }) => {
+          const answeredAt = performance.now();
+          if (status !== 200) {
+            otherAnswers.set(`HTTP ${status}`, (otherAnswers.get(`HTTP ${status}`) ?? 0) + 1);
+            return;
+          }
+          acknowledgedMillis.push(answeredAt - sentAt);
+          const second = Math.floor((answeredAt - steadyStarted) / 1000);
+          if (second < perSecond.length) perSecond[second] += batchSize;
+        },
+        (error: NodeJS.ErrnoException) => {
+          const reason = error.code ?? error.message;
+          otherAnswers.set(reason, (otherAnswers.get(reason) ?? 0) + 1);
+        },
+      ),
+    );
+  }
+  await Promise.all(answers);
+  const steadyStored = await storedSpans(collector.url);
+  await stopCollector(collector.server);
+  steadyAgent.destroy();
+  // The first window includes the ramp-up of the first answers; the series starts at the second.
+  const series = perSecond.slice(1);
+  const lowest = Math.min(...series);
+  const zeroWindows = series.filter((spans) => spans === 0).length;
+  console.log(`Steady spans acknowledged per second: ${series.join(' ')}`);
+  console.log(
+    `Steady answers: ${acknowledgedMillis.length} × 200` +
+      (otherAnswers.size > 0 ? `, others: ${JSON.stringify(Object.fromEntries(otherAnswers))}` : '') +
+      `; ${steadyStored} spans stored for ${acknowledgedMillis.length * batchSize} acknowledged; ${zeroWindows} windows at 0 spans/s`,
+  );
+  if (steadyStored !== acknowledgedMillis.length * batchSize) {
+    throw new Error(`steady: ${steadyStored} spans stored, ${acknowledgedMillis.length * batchSize} acknowledged`);
+  }
+  const goal = 500;
+  printResult('ingest_steady_offered', offeredRate, 'spans/s', steadyFactor, `sustainable e2e ${Math.round(e2eRate)} spans/s`);
+  printResult('ingest_steady_min_1s', lowest, 'spans/s', lowest / offeredRate, `offered ${Math.round(offeredRate)} spans/s`);
+  printResult('ingest_steady_ack_p50', percentile(acknowledgedMillis, 50), 'ms', percentile(acknowledgedMillis, 50) / goal, `the ${goal} ms goal`);
+  printResult('ingest_steady_ack_p99', percentile(acknowledgedMillis, 99), 'ms', percentile(acknowledgedMillis, 99) / goal, `the ${goal} ms goal`);
+  printResult('ingest_steady_ack_max', Math.max(...acknowledgedMillis), 'ms', Math.max(...acknowledgedMillis) / goal, `the ${goal} ms goal`);
+}
+
+// 5. Overload: open-loop requests at `overloadFactor` × the end-to-end rate just measured, to a
 //    fresh collector. Every request is sent once (no retry) and waited for however long it takes.
 if (overloadFactor > 0 && overloadSeconds > 0) {
   const collector = await startCollector('overload.duckdb');
@@ -259,11 +343,6 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
   overloadAgent.destroy();
   healthAgent.destroy();
 
-  const percentile = (millis: number[], p: number) => {
-    if (millis.length === 0) return Number.NaN;
-    const sorted = [...millis].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-  };
   const sentRate = (total * batchSize) / sendingSeconds;
   const acceptedRate = (acknowledged.length * batchSize) / ((performance.now() - overloadStarted) / 1000);
   const share = refused.length / total;
