@@ -8,8 +8,8 @@ import { mathReward } from './math-reward.ts';
 
 /**
  * The starting prompt template (the user message; `{question}` is the task). It asks for the
- * answer format but says nothing about the range including N — the simulated model's off-by-one
- * stays until APO adds that rule.
+ * answer format but says nothing about the range including N — the simulated model makes its
+ * off-by-one most of the time until APO adds that rule.
  */
 export const BASELINE_PROMPT = 'Solve this math problem: {question}\nEnd with a line of the form "Answer: <number>".';
 
