@@ -119,7 +119,7 @@ describe('agl train --agent (your own agent)', () => {
     writeFileSync(config, 'agent: ../agent.ts\ndatasets: ../train.csv\n');
     const unknown = await agl(['train', '--config', config], dir);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown key `datasets` \(known: example, agent, dataset, valDataset, valFraction, prompt, promptFile, algorithm, /);
+    assert.match(unknown.stderr, /unknown key `datasets` \(known: example, agent, command, grader, timeout, gatewayPrompt, dataset, valDataset, valFraction, prompt, promptFile, algorithm, /);
     writeFileSync(join(dir, 'bad.csv'), 'id,ticket,expected\nt1,"fine",bug\nt2,"unclosed,bug\n');
     const bad = await agl(['train', '--agent', './agent.ts', '--dataset', 'bad.csv', '--prompt-file', 'prompt.txt'], dir);
     assert.equal(bad.code, 1);
