@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from './database.ts';
@@ -27,6 +28,14 @@ export interface DuckDBSpanSinkOptions {
    * @default 16384
    */
   maxGroupSpans?: number;
+  /**
+   * The sink checkpoints (between two of its transactions, see {@link DuckDBSpanSink}) each time
+   * the spans table has filled another row group, and also once the database's WAL holds this many
+   * bytes (spans far larger than usual), so that DuckDB's own automatic checkpoint, which runs
+   * inside a COMMIT, is not reached. Not for `:memory:`.
+   * @default 128 MiB
+   */
+  checkpointWalBytes?: number;
   /** Called after each commit with the spans it made durable (e.g. for attempt heartbeats). */
   onCommitted?: (rows: SpanRows) => void;
   /**
@@ -62,36 +71,51 @@ interface Lane {
  * Two lanes (connection + appenders) take turns: while one lane's COMMIT runs on DuckDB's threads,
  * the other appends the next group on the JavaScript thread (spans are independent, so a group never
  * depends on the one before). At most one commit is in flight.
+ *
+ * Checkpoints are the sink's to schedule: DuckDB's automatic one runs inside the COMMIT that
+ * crosses `checkpoint_threshold` and holds that commit and every append for as long as it writes
+ * (1–2 s at 256 MB), so the sink checkpoints first, after a commit (its writes already answered)
+ * and before the next transaction's appenders flush, each time the spans table filled another
+ * row group. The WAL stays the durability: a checkpoint only moves committed rows into the file.
  */
 export class DuckDBSpanSink implements SpanSink {
   readonly #committer: GroupCommitter<SpanRows, Lane>;
   readonly #maxQueuedSpans: number;
   readonly #retryAfterMillis: number;
   #queuedSpans = 0;
+  #storedSpans: number;
+  #checkpointedRowGroups: number;
   #closed = false;
   readonly #release: () => void;
   readonly #beforeWrite: ((rows: SpanRows) => void) | undefined;
 
-  private constructor(lanes: [Lane, Lane], options: DuckDBSpanSinkOptions, release: () => void) {
+  private constructor(lanes: [Lane, Lane], walPath: string | null, storedSpans: number, options: DuckDBSpanSinkOptions, release: () => void) {
+    this.#storedSpans = storedSpans;
+    this.#checkpointedRowGroups = Math.floor(storedSpans / ROW_GROUP_ROWS);
     this.#beforeWrite = options.beforeWrite;
     this.#maxQueuedSpans = options.maxQueuedSpans ?? 262_144;
     this.#retryAfterMillis = options.retryAfterMillis ?? 1000;
     const onCommitted = options.onCommitted;
+    const checkpointWalBytes = options.checkpointWalBytes ?? 128 * 1024 * 1024;
     this.#committer = new GroupCommitter<SpanRows, Lane>({
       lanes,
       begin: (lane) => lane.connection.run('BEGIN TRANSACTION').then(() => undefined),
       write: (lane, group) => appendGroup(lane, group),
       // Flushing the appenders moves the rows into the transaction; it would wait (holding the
-      // JavaScript thread) for a checkpoint running in the other lane's COMMIT, so it waits for that
-      // commit to finish first.
+      // JavaScript thread) for a checkpoint running on the other lane, so it waits for that lane's
+      // commit and checkpoint to finish first.
       beforeCommit: (lane) => flushLane(lane),
       weigh: (rows) => rows.spanCount,
       maxGroupWeight: options.maxGroupSpans ?? 16_384,
       commit: (lane) => lane.connection.run('COMMIT').then(() => undefined),
+      afterCommit: walPath === null ? undefined : (lane) => this.#checkpointIfDue(lane, walPath, checkpointWalBytes),
       rollback: (lane) => lane.connection.run('ROLLBACK').then(() => undefined),
-      onCommitted: onCommitted && ((group) => {
-        for (const rows of group) onCommitted(rows);
-      }),
+      onCommitted: (group) => {
+        for (const rows of group) {
+          this.#storedSpans += rows.spanCount;
+          onCommitted?.(rows);
+        }
+      },
     });
     this.#release = release;
   }
@@ -106,6 +130,10 @@ export class DuckDBSpanSink implements SpanSink {
     if (!Number.isInteger(maxGroupSpans) || maxGroupSpans < 1) {
       throw new RangeError(`Expected \`maxGroupSpans\` to be an integer ≥ 1, got \`${maxGroupSpans}\``);
     }
+    const checkpointWalBytes = options.checkpointWalBytes ?? 128 * 1024 * 1024;
+    if (!(checkpointWalBytes > 0)) {
+      throw new RangeError(`Expected \`checkpointWalBytes\` to be a number > 0, got \`${checkpointWalBytes}\``);
+    }
     const openLane = async (): Promise<Lane> => {
       const connection = await database.connect();
       return {
@@ -116,7 +144,10 @@ export class DuckDBSpanSink implements SpanSink {
       };
     };
     const lanes: [Lane, Lane] = [await openLane(), await openLane()];
-    return new DuckDBSpanSink(lanes, options, () => {
+    const walPath = database.path === ':memory:' ? null : `${database.path}.wal`;
+    const counted = await lanes[0].connection.runAndReadAll('SELECT count(*) FROM spans');
+    const storedSpans = Number(counted.getRows()[0][0]);
+    return new DuckDBSpanSink(lanes, walPath, storedSpans, options, () => {
       for (const lane of lanes) {
         lane.spans.closeSync();
         lane.rewards.closeSync();
@@ -124,6 +155,20 @@ export class DuckDBSpanSink implements SpanSink {
         database.release(lane.connection);
       }
     });
+  }
+
+  /**
+   * Checkpoints on the lane that has just committed when the spans table filled another row group
+   * since the last checkpoint, or the WAL reached `walBytes`. A checkpoint rewrites the table's
+   * last, partly filled row group, and while it writes a table, appends to that table wait for it
+   * (DuckDB 1.5): one at each row-group boundary writes each row group once, and holds the appends
+   * for the time one row group takes to write.
+   */
+  async #checkpointIfDue(lane: Lane, walPath: string, walBytes: number): Promise<void> {
+    const rowGroups = Math.floor(this.#storedSpans / ROW_GROUP_ROWS);
+    if (rowGroups === this.#checkpointedRowGroups && walSize(walPath) < walBytes) return;
+    await lane.connection.run('CHECKPOINT');
+    this.#checkpointedRowGroups = rowGroups;
   }
 
   /** Spans accepted but not yet committed. */
@@ -171,6 +216,9 @@ export class DuckDBSpanSink implements SpanSink {
   }
 }
 
+// DuckDB's rows per row group (fixed when the file is created; 122,880 by default).
+const ROW_GROUP_ROWS = 122_880;
+
 // Spans appended between two yields to the event loop: a few milliseconds of work, so that a
 // large group never holds the thread (health checks, new requests) for long.
 const SPANS_PER_SLICE = 2048;
@@ -196,6 +244,14 @@ async function appendGroup(lane: Lane, group: readonly SpanRows[]): Promise<void
   } catch (error) {
     clearLane(lane);
     throw error;
+  }
+}
+
+function walSize(walPath: string): number {
+  try {
+    return statSync(walPath).size;
+  } catch {
+    return 0;
   }
 }
 

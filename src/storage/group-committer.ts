@@ -27,6 +27,12 @@ export interface GroupCommitterOptions<W, L> {
   commit(lane: L): Promise<void>;
   /** Rolls the lane's transaction back (errors are ignored). */
   rollback(lane: L): Promise<void>;
+  /**
+   * Runs on the lane after a group's commit, once its writes are answered; the next transaction
+   * commits (and runs {@link beforeCommit}) only after it. The place for work between commits that
+   * must not delay the answers, e.g. a checkpoint. Errors are ignored.
+   */
+  afterCommit?(lane: L): Promise<void>;
   /** Called once a transaction committed, with its writes, before their promises resolve. */
   onCommitted?: (group: readonly W[]) => void;
   /**
@@ -228,6 +234,7 @@ export class GroupCommitter<W, L = unknown> {
       return;
     }
     this.#settle(group);
+    await this.#options.afterCommit?.(lane).catch(() => undefined);
   }
 
   /** After a failed group: rolls back, then writes each member in a transaction of its own. */

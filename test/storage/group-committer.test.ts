@@ -144,6 +144,38 @@ describe('GroupCommitter', () => {
     }
   });
 
+  it('runs afterCommit once a group is answered and before the next group commits', async () => {
+    await connection.run('DELETE FROM items');
+    const events: string[] = [];
+    let releaseAfterCommit!: () => void;
+    const afterCommitHeld = new Promise<void>((resolve) => {
+      releaseAfterCommit = resolve;
+    });
+    const committer = new GroupCommitter<number, DuckDBConnection>({
+      lanes: [connection],
+      begin: (lane) => lane.run('BEGIN TRANSACTION').then(() => undefined),
+      write: (lane, group) => lane.run(`INSERT INTO items VALUES ${group.map((id) => `(${id})`).join(', ')}`).then(() => undefined),
+      commit: (lane) => lane.run('COMMIT').then(() => events.push('commit')).then(() => undefined),
+      rollback: (lane) => lane.run('ROLLBACK').then(() => undefined),
+      afterCommit: async () => {
+        events.push('after commit');
+        if (events.filter((event) => event === 'after commit').length === 1) await afterCommitHeld;
+        throw new Error('ignored: a failed checkpoint loses nothing');
+      },
+    });
+    await committer.submit(1);
+    events.push('answered 1');
+    const second = committer.submit(2).then(() => events.push('answered 2'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(events, ['commit', 'after commit', 'answered 1'], 'the second group waits for afterCommit');
+    releaseAfterCommit();
+    await second;
+    await committer.flush();
+    assert.deepEqual(events.slice(0, 4), ['commit', 'after commit', 'answered 1', 'commit']);
+    assert.deepEqual(events.slice(4).sort(), ['after commit', 'answered 2']);
+    assert.deepEqual(await storedIds(), [1, 2]);
+  });
+
   it('refuses an empty list of lanes', () => {
     const noop = async (): Promise<void> => {};
     assert.throws(() => new GroupCommitter({ lanes: [], begin: noop, write: noop, commit: noop, rollback: noop }), RangeError);
