@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { Database, runReadOnlyQuery } from '../../src/storage/index.ts';
 
 /**
- * Checks shared by the `agl train --command` tests. The simulated model is a noisy, graded model
- * (its answers are drawn from a distribution), so with a few validation tasks an improved prompt
- * does not always score higher on them: the tests assert that training worked structurally — the
- * candidates differ from the baseline and reached the model in the rollouts that tried them — and
- * that the best score is never below the baseline's, not an exact or strictly higher score.
+ * Checks shared by the `agl train --command` tests: training worked structurally — the candidates
+ * differ from the baseline and reached the model in the rollouts that tried them — and the best
+ * validation score is above the baseline's (never an exact score: the simulated model is graded;
+ * its agent calls run at temperature 0, where a prompt's score depends on what it states, so a
+ * round whose critique adds a rule the failing rollouts missed scores higher).
  */
 
 const ROOM_TASKS = fileURLToPath(new URL('../../examples/room-selector/data/room_tasks.jsonl', import.meta.url));
@@ -48,12 +48,12 @@ export async function query(dbPath: string, sql: string): Promise<Record<string,
   }
 }
 
-/** The baseline and best validation scores of `agl train`'s report; asserts both are there and best ≥ baseline. */
+/** The baseline and best validation scores of `agl train`'s report; asserts both are there and best > baseline. */
 export function assertScores(stdout: string): { baseline: number; best: number } {
   const baseline = Number(/baseline validation score: ([\d.]+)/.exec(stdout)?.[1]);
   const best = Number(/best validation score: ([\d.]+)/.exec(stdout)?.[1]);
   assert.ok(Number.isFinite(baseline) && Number.isFinite(best), `scores in the report:\n${stdout}`);
-  assert.ok(best >= baseline, `best ${best} ≥ baseline ${baseline}`);
+  assert.ok(best > baseline, `best ${best} > baseline ${baseline}:\n${stdout}`);
   return { baseline, best };
 }
 

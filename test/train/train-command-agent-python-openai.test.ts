@@ -41,7 +41,7 @@ function installOpenAi(): string | null {
 
 describe('agl train --command with the openai Python package', () => {
   const skip = installOpenAi();
-  it('trains by APO through the gateway: the candidates reach the model, best validation score at least the baseline, every call recorded with its rollout', { timeout: 180_000, skip: skip ?? false }, async () => {
+  it('trains by APO through the gateway: the candidates reach the model, best validation score above the baseline, every call recorded with its rollout', { timeout: 180_000, skip: skip ?? false }, async () => {
     const dir = tempDir();
     const tasks = readFileSync(ROOM_TASKS, 'utf8').trim().split('\n').slice(0, 16);
     writeFileSync(join(dir, 'tasks.jsonl'), `${tasks.join('\n')}\n`);
@@ -49,14 +49,14 @@ describe('agl train --command with the openai Python package', () => {
       [
         'train', '--command', `python3 ${join(EXAMPLES, 'room_selector_openai.py')}`, '--grader', join(EXAMPLES, 'grader.ts'),
         '--dataset', join(dir, 'tasks.jsonl'), '--val-fraction', '0.5', '--prompt-file', join(EXAMPLES, 'baseline-prompt.txt'), '--db', join(dir, 'o.duckdb'),
-        '--rounds', '1', '--beam-width', '1', '--branch-factor', '1', '--val-batch-size', '8', '--gradient-batch-size', '2', '--runners', '4',
+        '--rounds', '1', '--beam-width', '1', '--branch-factor', '2', '--val-batch-size', '8', '--gradient-batch-size', '3', '--runners', '4',
       ],
       dir,
       { PYTHONPATH: TARGET },
       170_000,
     );
     assert.equal(run.code, 0, run.stderr);
-    // Best ≥ baseline and the candidates reached the model (not a strictly higher score: see train-command-agent-checks.ts).
+    // Best > baseline and the candidates reached the model (see train-command-agent-checks.ts).
     assertScores(run.stdout);
     await assertCandidatesApplied(join(dir, 'o.duckdb'), readFileSync(join(EXAMPLES, 'baseline-prompt.txt'), 'utf8'));
     const calls = await agl(['sql', '--db', join(dir, 'o.duckdb'), '--format', 'json',
