@@ -112,7 +112,12 @@ export class DuckDBLightningStore implements LightningStore {
       mutate: (build) => this.#mutate(build),
       isClosed: () => this.#closed,
     });
-    this.#watchdog = new StoreWatchdog(options.watchdogIntervalMillis, () => this.checkHealth(), () => this.#closed);
+    this.#watchdog = new StoreWatchdog(
+      options.watchdogIntervalMillis,
+      () => this.checkHealth(),
+      () => this.#closed,
+      () => this.#mirror.active.size > 0,
+    );
     this.#committer = new DraftCommitter({
       writer,
       draftWriter,
@@ -148,6 +153,8 @@ export class DuckDBLightningStore implements LightningStore {
       }));
     store = new DuckDBLightningStore(database, writer, reader, draftWriter, journal, spanSink, ownsSink, settings);
     await loadMirror(reader, store.#mirror);
+    // Attempts left active by the last run are watched from the start.
+    store.#watchdog.wake();
     return store;
   }
 
@@ -442,6 +449,9 @@ export class DuckDBLightningStore implements LightningStore {
   /** Runs `build` in the next group (see {@link DraftCommitter.submit}); rejects once the store is closed. */
   #mutate<T>(build: (draft: Draft) => T): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('The store is closed'));
-    return this.#committer.submit(build);
+    const submitted = this.#committer.submit(build);
+    // The watchdog sleeps while no attempt is active; a change may have started one.
+    void submitted.then(() => this.#watchdog.wake(), () => undefined);
+    return submitted;
   }
 }

@@ -5,28 +5,50 @@ import type { Draft } from './store-draft.ts';
 
 /**
  * Runs the store's health check every `intervalMillis` (not at all when 0), never two at once and
- * not once the store is closed; a failed pass is left to the next tick.
+ * not once the store is closed; a failed pass is left to the next tick. It sleeps (no timer at
+ * all) while `hasWork` says there is nothing to watch, until {@link wake}.
  */
 export class StoreWatchdog {
-  readonly #timer: NodeJS.Timeout | null;
+  readonly #intervalMillis: number;
   readonly #check: () => Promise<unknown>;
   readonly #isClosed: () => boolean;
+  readonly #hasWork: () => boolean;
+  #timer: NodeJS.Timeout | null = null;
   #running = false;
+  #stopped = false;
 
-  constructor(intervalMillis: number, check: () => Promise<unknown>, isClosed: () => boolean) {
+  constructor(intervalMillis: number, check: () => Promise<unknown>, isClosed: () => boolean, hasWork: () => boolean = () => true) {
+    this.#intervalMillis = intervalMillis;
     this.#check = check;
     this.#isClosed = isClosed;
-    this.#timer = intervalMillis > 0 ? setInterval(() => void this.#run(), intervalMillis) : null;
-    this.#timer?.unref();
+    this.#hasWork = hasWork;
+    this.wake();
   }
 
-  /** Stops the ticks. */
+  /** Starts the ticks again if they slept (call when there may be something to watch). */
+  wake(): void {
+    if (this.#timer || this.#stopped || this.#intervalMillis <= 0 || !this.#hasWork()) return;
+    this.#timer = setInterval(() => void this.#run(), this.#intervalMillis);
+    this.#timer.unref();
+  }
+
+  /** Stops the ticks for good. */
   stop(): void {
+    this.#stopped = true;
+    this.#sleep();
+  }
+
+  #sleep(): void {
     if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
   }
 
   async #run(): Promise<void> {
     if (this.#running || this.#isClosed()) return;
+    if (!this.#hasWork()) {
+      this.#sleep();
+      return;
+    }
     this.#running = true;
     try {
       await this.#check();
