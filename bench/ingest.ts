@@ -14,7 +14,8 @@
  * requests answered 200 are stored.
  *
  * Before it, a steady phase: a fresh `agl serve` is sent requests open-loop at `--steady` (default
- * 0.5) times the end-to-end rate for `--steady-seconds` (default 45, 20 with `--quick`); it prints
+ * 0.5) times the end-to-end rate for `--steady-seconds` (default 60, 30 with `--quick`: long enough
+ * for DuckDB's 256 MB checkpoint to come at least once at ~15,000 spans/s); it prints
  * the lowest rate of acknowledged spans in any 1-second window (a checkpoint that holds every
  * commit shows as a window at 0) and the p50/p99 time to acknowledgement.
  */
@@ -48,7 +49,7 @@ const { values } = parseArgs({
 const overloadFactor = Number(values.overload);
 const overloadSeconds = Number(values['overload-seconds'] ?? (values.quick ? 6 : 15));
 const steadyFactor = Number(values.steady);
-const steadySeconds = Number(values['steady-seconds'] ?? (values.quick ? 20 : 45));
+const steadySeconds = Number(values['steady-seconds'] ?? (values.quick ? 30 : 60));
 const batchSize = Number(values['batch-size']);
 const totalSpans = Number(values.spans ?? (values.quick ? 131_072 : 1_048_576));
 const senders = Number(values.senders);
