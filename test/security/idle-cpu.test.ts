@@ -17,7 +17,7 @@ import type { ServeProcess } from './store-serve-helpers.ts';
  */
 
 const IDLE_MILLIS = 10_000;
-/** Far above what an idle collector uses here (~30 ms in 10 s, mostly the runtime's own housekeeping). */
+/** Far above what an idle collector uses here (0-40 ms in 10 s: the runtime's own housekeeping). */
 const MAX_IDLE_CPU_MILLIS = 100;
 
 function cpuMillis(server: ServeProcess): number {
@@ -25,15 +25,24 @@ function cpuMillis(server: ServeProcess): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
+/**
+ * The CPU of the quieter of two consecutive idle windows: some time after activity stops, V8's
+ * memory reducer compacts each isolate's heap a few times (once; ~50-150 ms in all here), which
+ * can land in either window. Ticking timers would show in both.
+ */
 async function idleCpuMillis(server: ServeProcess): Promise<number> {
-  await sleep(1500); // start-up, or the last request, settles
-  const before = cpuMillis(server);
-  await sleep(IDLE_MILLIS);
-  return cpuMillis(server) - before;
+  await sleep(3000); // start-up or the last requests (the journal sync, waiting heartbeats) settle
+  const windows: number[] = [];
+  for (let index = 0; index < 2; index++) {
+    const before = cpuMillis(server);
+    await sleep(IDLE_MILLIS);
+    windows.push(cpuMillis(server) - before);
+  }
+  return Math.min(...windows);
 }
 
 describe('an idle agl serve', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
-  it(`uses less than ${MAX_IDLE_CPU_MILLIS} ms of CPU in ${IDLE_MILLIS / 1000} s, fresh and after traffic`, async (t) => {
+  it(`uses less than ${MAX_IDLE_CPU_MILLIS} ms of CPU in ${IDLE_MILLIS / 1000} s, fresh and after traffic`, { timeout: 120_000 }, async (t) => {
     const server = await startServe(join(tempDir('agl-idle-'), 'idle.duckdb'));
     try {
       const fresh = await idleCpuMillis(server);
