@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcessByStdio } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { after } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { startServeProcess } from '../helpers/serve-process.ts';
+import type { ServeProcess } from '../helpers/serve-process.ts';
 
 /**
  * `agl serve` as a real process with any flags, for the cross-site, rebinding and gRPC token tests:
@@ -15,71 +10,12 @@ import { fileURLToPath } from 'node:url';
  * `Host` and `Origin`.
  */
 
-const AGL = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'agl.js');
-
 /** A running `agl serve`. */
-export interface ServeChild {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  /** The HTTP base URL from the first start-up line, e.g. `http://127.0.0.1:40123`. */
-  url: string;
-  /** The OTLP/gRPC URL from the second line, or null with `--no-grpc`. */
-  grpcUrl: string | null;
-  stderr: () => string;
-  /** Stops it with SIGTERM and asserts a clean exit. */
-  stop: () => Promise<void>;
-}
-
-const running: ServeChild[] = [];
-after(() => {
-  for (const server of running) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-});
+export type ServeChild = ServeProcess;
 
 /** Starts `agl serve --db dbPath --port 0 --log-level warn ...extra` and waits for its start-up lines. */
-export async function startServeChild(dbPath: string, extra: string[] = []): Promise<ServeChild> {
-  const env = { ...process.env };
-  for (const name of ['AGL_SERVER', 'AGL_TOKEN', 'AGL_DB', 'AGL_FORWARD_URL']) delete env[name];
-  const child = spawn(process.execPath, [AGL, 'serve', '--db', dbPath, '--port', '0', '--log-level', 'warn', ...extra], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const wantGrpc = !extra.includes('--no-grpc');
-  const lines = await new Promise<string[]>((resolve, reject) => {
-    const seen: string[] = [];
-    const timer = setTimeout(() => reject(new Error(`agl serve printed no start-up line; stderr: ${stderr}`)), 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`agl serve exited with ${code}: ${stderr}`));
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      seen.push(line);
-      if (seen.length === (wantGrpc ? 2 : 1)) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    });
-  });
-  const match = /^agl collector listening on (http:\/\/\S+) \(database /.exec(lines[0]);
-  assert.ok(match, `start-up line: ${lines[0]}`);
-  const grpcMatch = wantGrpc ? /OTLP\/gRPC listening on (http:\/\/\S+)/.exec(lines[1]) : null;
-  const server: ServeChild = {
-    child,
-    url: match[1],
-    grpcUrl: grpcMatch?.[1] ?? null,
-    stderr: () => stderr,
-    stop: async () => {
-      child.kill('SIGTERM');
-      assert.deepEqual(await exited, { code: 0, signal: null }, stderr);
-    },
-  };
-  running.push(server);
-  return server;
+export function startServeChild(dbPath: string, extra: string[] = []): Promise<ServeChild> {
+  return startServeProcess(dbPath, extra);
 }
 
 /** The resident set size of a process, in bytes (Linux `/proc/<pid>/status`). */
