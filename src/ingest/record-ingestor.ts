@@ -5,6 +5,7 @@ import type { DecodedRecords, RecordSignal } from './decode-records.ts';
 import type { OtlpEncoding } from './decode-request.ts';
 import type { DecoderPool } from './decoder-pool.ts';
 import type { IngestOptions } from './trace-ingestor.ts';
+import { writeWithinDeadline } from './write-within-deadline.ts';
 
 /** The outcome of ingesting one OTLP logs or metrics export request (see `IngestResult` for traces). */
 export type RecordIngestResult =
@@ -87,26 +88,12 @@ export class RecordIngestor {
   }
 
   async #write(decoded: DecodedRecords, deadline: number): Promise<RecordIngestResult> {
-    if (Date.now() >= deadline) return this.#admission.expired();
-    let written;
-    try {
-      written = await this.#sink.write(decoded.rows, { deadline });
-    } catch (error) {
-      this.#onStorageError?.(error);
-      return {
-        kind: 'retryable',
-        retryAfterMillis: this.#retryAfterMillis,
-        message: `Storage failed; nothing of this request was stored: ${(error as Error).message}`,
-      };
-    }
-    if (written.kind === 'overloaded') {
-      if (written.reason === 'deadline') return this.#admission.expired();
-      return {
-        kind: 'retryable',
-        retryAfterMillis: written.retryAfterMillis,
-        message: 'The collector is overloaded (write queue full); nothing of this request was stored',
-      };
-    }
+    const written = await writeWithinDeadline((rows, options) => this.#sink.write(rows, options), decoded.rows, deadline, {
+      admission: this.#admission,
+      retryAfterMillis: this.#retryAfterMillis,
+      onStorageError: this.#onStorageError,
+    });
+    if (written.kind === 'retryable') return written;
     const accepted = decoded.rows.recordCount;
     if (decoded.rejected > 0) return { kind: 'partial', accepted, rejected: decoded.rejected, message: decoded.rejectionMessage };
     return { kind: 'accepted', accepted };

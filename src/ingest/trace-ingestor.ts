@@ -3,6 +3,7 @@ import { CommitAdmission } from './commit-admission.ts';
 import type { DecodedRequest, OtlpEncoding } from './decode-request.ts';
 import { DecoderPool } from './decoder-pool.ts';
 import type { IngestResult } from './ingest-result.ts';
+import { writeWithinDeadline } from './write-within-deadline.ts';
 
 /** Options of {@link TraceIngestor}. */
 export interface TraceIngestorOptions {
@@ -113,26 +114,12 @@ export class TraceIngestor {
   }
 
   async #write(decoded: DecodedRequest, deadline: number | undefined): Promise<IngestResult> {
-    if (deadline !== undefined && Date.now() >= deadline) return this.#expired();
-    let written;
-    try {
-      written = await this.#sink.write(decoded.rows, { deadline });
-    } catch (error) {
-      this.#onStorageError?.(error);
-      return {
-        kind: 'retryable',
-        retryAfterMillis: this.#retryAfterMillis,
-        message: `Storage failed; nothing of this request was stored: ${(error as Error).message}`,
-      };
-    }
-    if (written.kind === 'overloaded') {
-      if (written.reason === 'deadline') return this.#expired();
-      return {
-        kind: 'retryable',
-        retryAfterMillis: written.retryAfterMillis,
-        message: 'The collector is overloaded (write queue full); nothing of this request was stored',
-      };
-    }
+    const written = await writeWithinDeadline((rows, options) => this.#sink.write(rows, options), decoded.rows, deadline, {
+      admission: this.#admission,
+      retryAfterMillis: this.#retryAfterMillis,
+      onStorageError: this.#onStorageError,
+    });
+    if (written.kind === 'retryable') return written;
     if (decoded.rejectedSpans > 0) {
       return {
         kind: 'partial',
@@ -144,9 +131,6 @@ export class TraceIngestor {
     return { kind: 'accepted', acceptedSpans: decoded.rows.spanCount };
   }
 
-  #expired(): IngestResult {
-    return this.#admission.expired();
-  }
 
   /** Stops the decoder threads. Idempotent. */
   close(): Promise<void> {
