@@ -131,7 +131,6 @@ export class TraceIngestor {
     return { kind: 'accepted', acceptedSpans: decoded.rows.spanCount };
   }
 
-
   /** Stops the decoder threads. Idempotent. */
   close(): Promise<void> {
     return this.#decoders.close();
