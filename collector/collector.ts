@@ -8,7 +8,7 @@ import { OtlpForwarder } from '../src/forward/index.ts';
 import { GatewayRecorder, LlmGateway } from '../src/gateway/index.ts';
 import type { LlmGatewayOptions } from '../src/gateway/index.ts';
 import type { OtlpForwarderOptions } from '../src/forward/index.ts';
-import { RecordIngestor, TraceIngestor } from '../src/ingest/index.ts';
+import { MemoryLimit, RecordIngestor, TraceIngestor } from '../src/ingest/index.ts';
 import { createLogger } from '../src/logging/index.ts';
 import type { Logger } from '../src/logging/index.ts';
 import { DEFAULT_SQL_TIMEOUT_MILLIS, Database, DuckDBRecordSink, DuckDBSpanSink, QueryGate } from '../src/storage/index.ts';
@@ -66,8 +66,8 @@ export interface CollectorOptions {
   maxBodyBytes?: number;
   /**
    * Bytes of OTLP bodies being read and decoded at once, over HTTP and gRPC together, before new
-   * requests get 503 (gRPC: UNAVAILABLE). 128 MiB keeps a collector at 5× overload under 1 GiB of
-   * RSS; at full speed far less is in flight (8 senders of 512-span requests: a few MiB).
+   * requests get 503 (gRPC: UNAVAILABLE). At full speed far less is in flight (8 senders of
+   * 512-span requests: a few MiB); {@link maxMemoryBytes} bounds the rest of the memory.
    * @default 128 MiB
    */
   maxInFlightBytes?: number;
@@ -84,6 +84,14 @@ export interface CollectorOptions {
    * @default 2000
    */
   maxCommitWaitMillis?: number;
+  /**
+   * The resident memory (RSS) above which new OTLP requests (HTTP and gRPC) get 503 with
+   * `Retry-After` before their bodies are read; what was taken is still stored. It covers what the
+   * byte budget cannot see: decoded rows, DuckDB's uncheckpointed row groups, allocator caches.
+   * `null` turns it off.
+   * @default 640 MiB
+   */
+  maxMemoryBytes?: number | null;
   /** Where log lines go. @default a stderr logger at `info` */
   logger?: Logger;
   /**
@@ -247,9 +255,12 @@ export class Collector {
       spanSink: sink,
       watchdogIntervalMillis: options.watchdogIntervalMillis,
     });
+    const maxMemoryBytes = options.maxMemoryBytes === undefined ? 640 * 1024 * 1024 : options.maxMemoryBytes;
+    const memoryLimit = maxMemoryBytes === null ? undefined : new MemoryLimit({ limitBytes: maxMemoryBytes });
     const ingestor = new TraceIngestor({
       sink,
       maxCommitWaitMillis: options.maxCommitWaitMillis,
+      memoryLimit,
       onStorageError: (error) => logger.error('Storing spans failed', error),
     });
     // Logs and metrics: their own sink (other tables, other connections), the trace decoder threads.
@@ -261,6 +272,7 @@ export class Collector {
           sink: recordSink,
           decoders: ingestor.decoders,
           maxCommitWaitMillis: options.maxCommitWaitMillis,
+          memoryLimit,
           onStorageError: (error) => logger.error(`Storing ${signal} failed`, error),
         }),
     );

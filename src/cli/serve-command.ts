@@ -25,6 +25,8 @@ Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-on
                     by default it reads no file outside the database, and never writes one
   --max-commit-wait-ms N  the longest an OTLP request may wait for its commit before it is
                     answered 503 / UNAVAILABLE with nothing stored (default 2000)
+  --max-memory-mib N  while the collector's resident memory is above N MiB, new OTLP requests
+                    get 503 + Retry-After (0 turns it off; default 640)
   --cors-origin O   a browser origin (scheme://host[:port]) allowed to call the collector besides
                     its own, with CORS headers (repeatable); pages of any other origin are refused
   --log-level L     debug, info, warn, error or silent (default info)
@@ -55,6 +57,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       'sql-timeout': { type: 'string', default: '30' },
       'sql-allow-files': { type: 'string' },
       'max-commit-wait-ms': { type: 'string', default: '2000' },
+      'max-memory-mib': { type: 'string', default: '640' },
       'log-level': { type: 'string', default: 'info' },
       forward: { type: 'string' },
       'forward-header': { type: 'string', multiple: true },
@@ -89,6 +92,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!(maxCommitWaitMillis > 0)) {
     throw new UsageError(`--max-commit-wait-ms must be a whole number of milliseconds > 0, got \`${values['max-commit-wait-ms']}\``);
   }
+  const maxMemoryMib = /^\d+$/.test(values['max-memory-mib'] ?? '') ? Number(values['max-memory-mib']) : Number.NaN;
+  if (!(maxMemoryMib >= 0)) throw new UsageError(`--max-memory-mib must be a whole number of MiB (0: no limit), got \`${values['max-memory-mib']}\``);
   let logger;
   try {
     logger = createLogger(parseLogLevel(values['log-level'] ?? 'info'));
@@ -136,6 +141,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       sqlTimeoutMillis: Math.round(sqlTimeoutSeconds * 1000),
       sqlAllowFiles: sqlAllowFiles ?? null,
       maxCommitWaitMillis,
+      maxMemoryBytes: maxMemoryMib === 0 ? null : maxMemoryMib * 1024 * 1024,
       logger,
       forwardUrl,
       forwardOptions: { headers: forwardHeaders },

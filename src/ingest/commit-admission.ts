@@ -1,4 +1,5 @@
 import { CommitWaitEstimator } from './commit-wait-estimator.ts';
+import type { MemoryLimit } from './memory-limit.ts';
 
 /** A `retryable` answer: nothing of the request was stored; try again after the delay. */
 export interface RetryableAnswer {
@@ -17,12 +18,15 @@ export interface RetryableAnswer {
 export class CommitAdmission {
   readonly #load = new CommitWaitEstimator();
   readonly #maxCommitWaitMillis: number;
+  readonly #memoryLimit: MemoryLimit | null;
 
-  constructor(maxCommitWaitMillis: number) {
+  /** `memoryLimit`, when given, also refuses requests while the process is above it. */
+  constructor(maxCommitWaitMillis: number, memoryLimit: MemoryLimit | null = null) {
     if (!Number.isFinite(maxCommitWaitMillis) || maxCommitWaitMillis <= 0) {
       throw new RangeError(`Expected \`maxCommitWaitMillis\` to be a number > 0, got \`${maxCommitWaitMillis}\``);
     }
     this.#maxCommitWaitMillis = maxCommitWaitMillis;
+    this.#memoryLimit = memoryLimit;
   }
 
   /** The longest a request may wait for its commit, counted from its arrival. */
@@ -43,6 +47,20 @@ export class CommitAdmission {
     const waitedMillis = Math.max(0, Date.now() - receivedAt);
     // Nothing ahead: a request always gets through alone, whatever its size.
     if (this.#load.pendingBytes === 0) return null;
+    // Above the memory limit the collector runs lean: it takes only as much work as one commit
+    // group needs, so that ingest goes on (at about the rate the storage commits) while nothing
+    // more piles up in memory.
+    const rss = this.#memoryLimit?.exceeded() ?? null;
+    if (rss !== null && this.#load.pendingBytes + bytes > this.#memoryLimit!.leanBytes) {
+      const mib = (value: number) => Math.round(value / 1048576);
+      return {
+        kind: 'retryable',
+        retryAfterMillis: this.suggestedDelay(),
+        message:
+          `The collector is overloaded: it holds ${mib(rss)} MiB of memory, above its ${mib(this.#memoryLimit!.limitBytes)} MiB ` +
+          `limit (agl serve --max-memory-mib); nothing of this request was stored`,
+      };
+    }
     // At light load a request never waits long, whatever the estimate says (see CommitWaitEstimator).
     if (this.#load.oldestWaitMillis() < this.#maxCommitWaitMillis / 4) return null;
     // Requests have waited a while and no rate is measured yet: backlogged from the start.

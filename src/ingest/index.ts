@@ -1,12 +1,14 @@
 export { decodeRecordsRequest, prepareLogs, prepareMetrics } from './decode-records.ts';
 export { decodeRequest, prepareDecoded } from './decode-request.ts';
 export { DecoderPool } from './decoder-pool.ts';
+export { MemoryLimit } from './memory-limit.ts';
 export { RecordIngestor } from './record-ingestor.ts';
 export { TraceIngestor } from './trace-ingestor.ts';
 export type { RetryableAnswer } from './commit-admission.ts';
 export type { DecodedRecords, RecordSignal } from './decode-records.ts';
 export type { DecodedRequest, OtlpEncoding } from './decode-request.ts';
 export type { DecoderPoolOptions } from './decoder-pool.ts';
+export type { MemoryLimitOptions } from './memory-limit.ts';
 export type { IngestResult } from './ingest-result.ts';
 export type { RecordIngestResult, RecordIngestorOptions } from './record-ingestor.ts';
 export type { IngestOptions, TraceIngestorOptions } from './trace-ingestor.ts';

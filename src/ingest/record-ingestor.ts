@@ -1,5 +1,6 @@
 import type { RecordSink } from '../storage/index.ts';
 import { CommitAdmission } from './commit-admission.ts';
+import type { MemoryLimit } from './memory-limit.ts';
 import type { RetryableAnswer } from './commit-admission.ts';
 import type { DecodedRecords, RecordSignal } from './decode-records.ts';
 import type { OtlpEncoding } from './decode-request.ts';
@@ -34,6 +35,12 @@ export interface RecordIngestorOptions {
    * @default 2000
    */
   maxCommitWaitMillis?: number;
+  /**
+   * Refuses new requests (`retryable`) while the process's memory is above this limit; one
+   * instance is shared by every signal's ingestor.
+   * @default no limit
+   */
+  memoryLimit?: MemoryLimit;
   /** Told about storage failures (they are answered as retryable, never thrown). */
   onStorageError?: (error: unknown) => void;
 }
@@ -54,7 +61,7 @@ export class RecordIngestor {
   readonly #admission: CommitAdmission;
 
   constructor(options: RecordIngestorOptions) {
-    this.#admission = new CommitAdmission(options.maxCommitWaitMillis ?? 2000);
+    this.#admission = new CommitAdmission(options.maxCommitWaitMillis ?? 2000, options.memoryLimit ?? null);
     this.signal = options.signal;
     this.#sink = options.sink;
     this.#decoders = options.decoders;

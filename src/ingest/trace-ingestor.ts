@@ -1,5 +1,6 @@
 import type { SpanSink } from '../storage/index.ts';
 import { CommitAdmission } from './commit-admission.ts';
+import type { MemoryLimit } from './memory-limit.ts';
 import type { DecodedRequest, OtlpEncoding } from './decode-request.ts';
 import { DecoderPool } from './decoder-pool.ts';
 import type { IngestResult } from './ingest-result.ts';
@@ -30,6 +31,12 @@ export interface TraceIngestorOptions {
    * @default 2000
    */
   maxCommitWaitMillis?: number;
+  /**
+   * Refuses new requests (`retryable`) while the process's memory is above this limit; one
+   * instance is shared by every signal's ingestor.
+   * @default no limit
+   */
+  memoryLimit?: MemoryLimit;
   /** Told about storage failures (they are answered as retryable, never thrown). */
   onStorageError?: (error: unknown) => void;
 }
@@ -59,7 +66,7 @@ export class TraceIngestor {
   readonly #admission: CommitAdmission;
 
   constructor(options: TraceIngestorOptions) {
-    this.#admission = new CommitAdmission(options.maxCommitWaitMillis ?? 2000);
+    this.#admission = new CommitAdmission(options.maxCommitWaitMillis ?? 2000, options.memoryLimit ?? null);
     this.#sink = options.sink;
     this.#decoders = new DecoderPool({ threads: options.decoderThreads });
     this.#retryAfterMillis = options.retryAfterMillis ?? 1000;

@@ -72,6 +72,10 @@ export class Database {
       // Checkpoints rewrite the last, partly filled row group; fewer, larger ones cost far less
       // (16 MB, DuckDB's default, made ingest 2x slower here). The WAL is durable either way.
       checkpoint_threshold: '256MB',
+      // DuckDB's allocator keeps freed memory in caches that only its own threads purge; with one
+      // thread per statement (below) nothing purged them, and a collector that had ingested at
+      // full speed kept hundreds of MiB it no longer used. A background thread returns them.
+      allocator_background_threads: 'true',
     };
     if (readOnly) config.access_mode = 'READ_ONLY';
     // The collector runs many small statements at once (appends, store writes) from Node's thread

@@ -168,4 +168,41 @@ describe('agl serve under overload', () => {
     assert.equal(count, acknowledged.length * SPANS_PER_REQUEST);
     await again.stop();
   });
+
+  it('above --max-memory-mib takes only a small working set: the rest 503 before the body is read, ingest goes on', { timeout: 90_000 }, async () => {
+    const payloads = buildPayloads(160, SPANS_PER_REQUEST);
+    const dbPath = join(tempDir(), 'memory-limit.duckdb');
+    // 1 MiB: the collector is always above it, so it always runs lean.
+    const serve = await startServe(dbPath, ['--max-memory-mib', '1']);
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    // One request at a time always gets through: a collector above its limit still ingests.
+    for (let index = 0; index < 8; index++) assert.equal((await post(serve.url, agent, payloads[index])).status, 200);
+    // A burst: more bodies at once than the working set holds.
+    const burst = await Promise.all(payloads.slice(8).map((payload, offset) => post(serve.url, agent, payload).then((answer) => [offset + 8, answer] as const)));
+    agent.destroy();
+    const refused = burst.filter(([, answer]) => answer.status === 503);
+    const acknowledged = [...Array.from({ length: 8 }, (_, index) => index), ...burst.filter(([, answer]) => answer.status === 200).map(([index]) => index)];
+    assert.equal(acknowledged.length + refused.length, payloads.length, 'every answer is 200 or 503');
+    assert.ok(refused.length > 0, 'a burst above the limit is partly refused');
+    for (const [, answer] of refused) {
+      assert.match(String(answer.retryAfter), /^[1-9]\d*$/, 'a 503 says when to retry');
+      assert.match(decodeRpcStatus(new Uint8Array(answer.body), 'protobuf').message, /above its 1 MiB limit \(agl serve --max-memory-mib\)/);
+    }
+    const stored = (await sql(serve.url, 'SELECT CAST(substr(rollout_id, 10) AS INTEGER) AS request, count(*) FROM spans GROUP BY 1 ORDER BY 1')) as number[][];
+    assert.deepEqual(
+      stored,
+      acknowledged.sort((a, b) => a - b).map((index) => [index, SPANS_PER_REQUEST]),
+      'each acknowledged request stored once, nothing of a refused one',
+    );
+    await serve.stop();
+  });
+
+  it('refuses a --max-memory-mib that is not a whole number', async () => {
+    const child = spawn(process.execPath, [AGL, 'serve', '--db', join(tempDir(), 'x.duckdb'), '--port', '0', '--max-memory-mib', 'lots'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    assert.notEqual(code, 0);
+    assert.match(stderr, /--max-memory-mib must be a whole number of MiB/);
+  });
 });

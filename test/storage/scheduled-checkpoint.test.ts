@@ -67,4 +67,26 @@ describe('DuckDBSpanSink checkpoints', () => {
     await sink.close();
     await database.close();
   });
+
+  it('checkpoints every checkpointEverySpans spans, which bounds the committed rows held in memory', async () => {
+    const path = join(tempDir(), 'every.duckdb');
+    const database = await Database.open({ path });
+    await assert.rejects(DuckDBSpanSink.open(database, { checkpointEverySpans: 0 }), /Expected `checkpointEverySpans` to be an integer ≥ 1/);
+    const sink = await DuckDBSpanSink.open(database, { checkpointEverySpans: 4096 });
+    const rows = rowsOf2048();
+    await sink.write(rows);
+    await sink.flush();
+    const walBefore = walBytes(path);
+    assert.ok(walBefore > 0, 'below 4,096 spans the spans wait in the WAL');
+    await sink.write(rows);
+    await sink.flush();
+    const walAfter = walBytes(path);
+    assert.ok(walAfter < walBefore / 2, `the WAL went from ${walBefore} to ${walAfter} bytes: no checkpoint at 4,096 spans`);
+    const inMemory = await runReadOnlyQuery(database, "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'");
+    assert.ok(Number(inMemory.rows[0][0]) < 8 * 1024 * 1024, `${inMemory.rows[0][0]} bytes of in-memory table rows after a checkpoint`);
+    const stored = await runReadOnlyQuery(database, 'SELECT count(*) FROM spans');
+    assert.equal(stored.rows[0][0], 2 * 2048);
+    await sink.close();
+    await database.close();
+  });
 });
