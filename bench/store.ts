@@ -2,8 +2,8 @@
  * Store benchmark: Agent Lightning v0.3's store benchmark (`tests/benchmark/benchmark_store.py`
  * and the shapes of its benchmark workflow) against `agl serve` over HTTP, in two phases.
  *
- *   npm run bench:store                           both phases, every shape (about 6 minutes on a quiet machine)
- *   npm run bench:store -- --quick                smaller totals (under a minute on a quiet machine)
+ *   npm run bench:store                           both phases, every shape (about 6 minutes on a quiet machine, estimated)
+ *   npm run bench:store -- --quick                smaller totals (about a minute on a quiet machine, estimated)
  *   npm run bench:store -- --shape 300x6          one shape (repeatable); --total N overrides the count
  *   npm run bench:store -- --phase with-sleeps    one phase (with-sleeps | without-sleeps)
  *   npm run bench:store -- --shape agl-minimal    Agent Lightning's own call mix, for the collector's
