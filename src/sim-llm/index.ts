@@ -1,4 +1,5 @@
 export { SimLlmServer } from './sim-llm-server.ts';
+export { ChaosDraws } from './chaos-draws.ts';
 export { chooseModelEndpoint } from './model-endpoint.ts';
 export { DEFAULT_MODELS, resolveSimLlmOptions } from './sim-llm-options.ts';
 export { SYSTEM_FINGERPRINT } from './chat-completion.ts';
@@ -14,6 +15,7 @@ export { findExperiments } from './experiments.ts';
 export { findSection } from './prompt-sections.ts';
 export { MISSING_RULES_HEADING } from './optimizer-gradient-behaviour.ts';
 export type { SimLlmOptions, ResolvedSimLlmOptions } from './sim-llm-options.ts';
+export type { ChaosDraw } from './chaos-draws.ts';
 export type { ModelEndpoint, ModelEndpointOptions } from './model-endpoint.ts';
 export type { Behaviour, BehaviourContext } from './behaviour.ts';
 export type { ChatMessage, ChatRequest, SimulatedReply, ToolCall, ToolChoice, ToolDefinition, ResponseFormat } from './chat-types.ts';

@@ -6,7 +6,8 @@ import { AglError, InvalidRequestError, MethodNotAllowedError, NotFoundError, Pa
 import { completeChoice, completionBody, completionChunks, SYSTEM_FINGERPRINT } from './chat-completion.ts';
 import { parseChatRequest } from './chat-request.ts';
 import { sendOpenAiError } from './openai-error.ts';
-import { SeededRandom, shortHash } from './seeded-random.ts';
+import { ChaosDraws } from './chaos-draws.ts';
+import { shortHash } from './seeded-random.ts';
 import { resolveSimLlmOptions } from './sim-llm-options.ts';
 import type { ResolvedSimLlmOptions, SimLlmOptions } from './sim-llm-options.ts';
 import { simulateReply } from './simulate-reply.ts';
@@ -34,13 +35,13 @@ export class SimLlmServer {
   readonly #server: Server;
   readonly #options: ResolvedSimLlmOptions;
   /** Draws latency and injected errors: sequential, so retries of one request can succeed. */
-  readonly #chaos: SeededRandom;
+  readonly #chaos: ChaosDraws;
   #requests = 0;
   #closed: Promise<void> | undefined;
 
   private constructor(options: ResolvedSimLlmOptions) {
     this.#options = options;
-    this.#chaos = new SeededRandom('chaos', options.seed);
+    this.#chaos = new ChaosDraws(options.seed, options.latencyMillis);
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         if (error instanceof InjectedServerError) response.setHeader('retry-after-ms', String(error.retryAfterMillis));
@@ -124,9 +125,7 @@ export class SimLlmServer {
     this.#requests++;
     const body = await readJsonBody(request);
     const chat = parseChatRequest(body);
-    const [minLatency, maxLatency] = this.#options.latencyMillis;
-    const latency = minLatency === maxLatency ? minLatency : minLatency + this.#chaos.next() * (maxLatency - minLatency);
-    const draw = this.#chaos.next();
+    const { latencyMillis: latency, errorDraw: draw } = this.#chaos.next();
     if (latency > 0) await sleep(latency);
     let threshold = 0;
     for (const { status, rate } of this.#options.errorRates) {

@@ -9,7 +9,7 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Collector } from '../../collector/index.ts';
 import { protobufBody, spanSpec } from '../collector/otlp-requests.ts';
 import { queryRows, startTestCollector } from '../helpers/collector.ts';
-import { sendOfficialSpans } from '../helpers/official-spans.ts';
+import { assertOfficialSpansStored, sendOfficialSpans } from '../helpers/official-spans.ts';
 import type { OfficialSpanIds } from '../helpers/official-spans.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { exportRaw, rawTraceClient } from './raw-client.ts';
@@ -39,52 +39,7 @@ describe('official OTLP/gRPC exporter → collector → DuckDB', () => {
         `SELECT *, start_time_unix_nano::VARCHAR AS start_ns, end_time_unix_nano::VARCHAR AS end_ns
          FROM spans WHERE service_name = 'svc-${tag}' ORDER BY start_time_unix_nano`,
       );
-      assert.equal(rows.length, 3);
-      const [other, root, child] = rows;
-      assert.equal(root.trace_id, ids.root.traceId);
-      assert.equal(root.span_id, ids.root.spanId);
-      assert.equal(root.parent_span_id, null);
-      assert.equal(root.name, `root-${tag}`);
-      assert.equal(root.kind, 'SERVER');
-      assert.equal(root.start_ns, '1700000000123456789');
-      assert.equal(root.end_ns, '1700000001987654321');
-      assert.equal(root.status_code, 'ERROR');
-      assert.equal(root.status_message, 'it failed');
-      assert.equal(root.scope_name, `scope-${tag}`);
-      assert.equal(root.scope_version, '1.2.3');
-      assert.deepEqual(root.attributes, {
-        s: 'text',
-        i: 42,
-        neg: -7,
-        f: 2.5,
-        b: true,
-        strings: ['a', 'b'],
-        numbers: [1, 2, 3],
-        'agentlightning.span_sequence_id': 3,
-      });
-      assert.deepEqual(root.events, [
-        { name: 'checkpoint', time_unix_nano: '1700000000500000001', attributes: { step: 1, note: 'halfway' } },
-      ]);
-      const links = root.links as Record<string, unknown>[];
-      assert.equal(links.length, 1);
-      assert.equal(links[0].trace_id, ids.other.traceId);
-      assert.equal(links[0].span_id, ids.other.spanId);
-      assert.deepEqual(links[0].attributes, { 'link.kind': 'follows' });
-      assert.deepEqual(root.resource, {
-        'service.name': `svc-${tag}`,
-        'agentlightning.rollout_id': `ro-${tag}`,
-        'agentlightning.attempt_id': `at-${tag}`,
-      });
-      assert.equal(root.rollout_id, `ro-${tag}`);
-      assert.equal(root.attempt_id, `at-${tag}`);
-      assert.equal(root.sequence_id, 3);
-      assert.equal(child.parent_span_id, ids.root.spanId);
-      assert.equal(child.trace_id, ids.root.traceId);
-      assert.equal(child.kind, 'CLIENT');
-      assert.equal(child.start_ns, '1700000000200000000');
-      assert.equal(child.end_ns, '1700000000300000999');
-      assert.equal(child.rollout_id, `ro-child-${tag}`);
-      assert.equal(other.span_id, ids.other.spanId);
+      assertOfficialSpansStored(rows, ids, tag);
     });
   }
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { SimLlmServer } from '../../src/sim-llm/index.ts';
+import { ChaosDraws, SimLlmServer } from '../../src/sim-llm/index.ts';
 import { BASELINE_TEMPLATE, fillTemplate, ROOM_TOOL, startSim, TASKS } from './room-harness.ts';
 
 /**
@@ -108,20 +108,28 @@ describe('error injection and latency', () => {
 
   it('honours a fixed latency and a latency range', async () => {
     const slow = await startSim({ latencyMillis: 150 });
-    const ranged = await startSim({ latencyMillis: [60, 90] });
+    const ranged = await startSim({ seed: 7, latencyMillis: [60, 90] });
     try {
       let started = performance.now();
       await slow.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
       assert.ok(performance.now() - started >= 145, `fixed latency: ${performance.now() - started} ms`);
-      for (let index = 0; index < 3; index++) {
+      // The latencies a server with seed 7 draws, in order: each answer reports its own (rounded, in
+      // OpenAI's openai-processing-ms header) and takes at least that long.
+      const expected = new ChaosDraws(7, [60, 90]);
+      const drawn: number[] = [];
+      for (let index = 0; index < 4; index++) {
+        const { latencyMillis } = expected.next();
+        assert.ok(latencyMillis >= 60 && latencyMillis < 90, `drawn latency ${latencyMillis} ms`);
         started = performance.now();
-        await ranged.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+        const { response } = await ranged.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).withResponse();
         const elapsed = performance.now() - started;
-        assert.ok(elapsed >= 58 && elapsed < 1500, `ranged latency: ${elapsed} ms`);
+        assert.equal(response.headers.get('openai-processing-ms'), String(Math.round(latencyMillis)));
+        assert.ok(elapsed >= latencyMillis - 2, `request ${index}: answered in ${elapsed} ms, drew ${latencyMillis} ms`);
+        drawn.push(latencyMillis);
       }
-      started = performance.now();
-      await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
-      assert.ok(performance.now() - started < 100, 'no latency by default');
+      assert.equal(new Set(drawn).size, drawn.length, 'each request draws its own latency');
+      const { response } = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+      assert.equal(response.headers.get('openai-processing-ms'), '0', 'no latency by default');
     } finally {
       await slow.server.close();
       await ranged.server.close();

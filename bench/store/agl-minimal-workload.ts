@@ -1,5 +1,5 @@
 /**
- * The `agl-minimal` shape of `bench:store`: the call mix of Agent Lightning v0.3's
+ * The workload of the `agl-minimal` shape of `bench:store`: the call mix of Agent Lightning v0.3's
  * `tests/benchmark/benchmark_store.py` at its "minimal production scale" (batch mode, 4,096 tasks,
  * batches of 256, 32 runners, up to 6 rounds, sleeps of up to 0.5 s), made with our `StoreClient`
  * and the official OTLP/protobuf exporter standing in for its Python client and runners. It
@@ -29,8 +29,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { StoreClient } from '../src/store/index.ts';
-import type { AttemptedRollout, Span } from '../src/store/index.ts';
+import { StoreClient } from '../../src/store/index.ts';
+import type { AttemptedRollout, Span } from '../../src/store/index.ts';
 
 /** The workload's sizes; the defaults are the original's minimal production scale. */
 export interface AglMinimalOptions {
