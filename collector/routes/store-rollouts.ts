@@ -11,7 +11,9 @@ import type {
   RolloutStatus,
   RolloutUpdate,
 } from '../../src/store/index.ts';
+import { z } from 'zod';
 import type { RouteHandler, RouteTable } from '../http/route-table.ts';
+import { parseWith } from '../http/validate.ts';
 import { Fields, answer, filterLogic, pageFromBody, queryFields, readObjectBody } from './store-wire.ts';
 
 /**
@@ -126,13 +128,13 @@ function updateAttemptHandler(store: LightningStore): RouteHandler {
   };
 }
 
+/** The body of `POST /v1/agl/waits/rollouts`: the rollouts to wait for, and for how long at most (seconds; null: no limit). */
+const WAIT_BODY = z.object({ rollout_ids: z.array(z.string()), timeout: z.number().nullable().optional() });
+
 /** `POST /v1/agl/waits/rollouts` with `{rollout_ids, timeout?}`: the long poll; a client that hangs up ends its wait. */
 function waitHandler(store: LightningStore): RouteHandler {
   return async ({ request, response }) => {
-    const fields = new Fields(await readObjectBody(request));
-    const rolloutIds = fields.stringList('rollout_ids');
-    if (!rolloutIds) throw StoreValidationError.at(['body', 'rollout_ids'], 'Field required', 'missing');
-    const timeoutSeconds = fields.number('timeout');
+    const { rollout_ids: rolloutIds, timeout: timeoutSeconds } = parseWith(WAIT_BODY, await readObjectBody(request));
     const abort = new AbortController();
     response.once('close', () => abort.abort());
     answer(response, await store.waitForRollouts(rolloutIds, { timeoutSeconds, signal: abort.signal }));

@@ -1,7 +1,12 @@
 import { StoreValidationError } from '../../src/store/index.ts';
 import type { LightningStore, Span, SpanQuery } from '../../src/store/index.ts';
+import { z } from 'zod';
 import type { RouteTable } from '../http/route-table.ts';
+import { parseWith } from '../http/validate.ts';
 import { Fields, answer, filterLogic, pageFromBody, queryFields, readObjectBody } from './store-wire.ts';
+
+/** The body of `POST /v1/agl/spans/next`. */
+const NEXT_SEQUENCE_ID_BODY = z.object({ rollout_id: z.string(), attempt_id: z.string() });
 
 /**
  * The span routes of Agent Lightning's store API over our `spans` table: `POST /v1/agl/spans`
@@ -25,10 +30,8 @@ export function registerSpanRoutes(routes: RouteTable, store: LightningStore): v
       answer(response, await store.querySpans(spanQuery(new Fields(await readObjectBody(request)))));
     })
     .on('POST', '/v1/agl/spans/next', async ({ request, response }) => {
-      const fields = new Fields(await readObjectBody(request));
-      const rolloutId = fields.string('rollout_id', { required: true, nullable: false })!;
-      const attemptId = fields.string('attempt_id', { required: true, nullable: false })!;
-      answer(response, { sequence_id: await store.getNextSpanSequenceId(rolloutId, attemptId) });
+      const { rollout_id, attempt_id } = parseWith(NEXT_SEQUENCE_ID_BODY, await readObjectBody(request));
+      answer(response, { sequence_id: await store.getNextSpanSequenceId(rollout_id, attempt_id) });
     });
 }
 
