@@ -7,7 +7,7 @@ import { errorStatus, sendJson } from '../http/respond.ts';
 import { RouteTable } from '../http/route-table.ts';
 import type { RouteHandler } from '../http/route-table.ts';
 
-/** Options of {@link registerGatewayRoutes}. */
+/** Options of {@link gatewayRouter}. */
 export interface GatewayRoutesOptions {
   /** The largest request body, counted after decompression. */
   maxBodyBytes: number;
