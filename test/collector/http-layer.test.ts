@@ -85,7 +85,7 @@ describe('HTTP layer: the bearer-token middleware', () => {
     for (const path of ['/v1/agl/rollouts', '/v1/agl/dashboard/rollouts', '/v1/agl/gateway/v1/models', '/v1/agl/nothing']) {
       const response = await fetch(`${collector.url}${path}`);
       assert.equal(response.status, 401, path);
-      assert.equal((await response.json()).code, 'unauthorized');
+      assert.equal(((await response.json()) as { code: string }).code, 'unauthorized');
     }
     assert.equal((await fetch(`${collector.url}/v1/agl/rollouts`, { headers: { authorization: 'Bearer secret' } })).status, 200);
     assert.equal((await fetch(`${collector.url}/v1/agl/health`)).status, 200);
