@@ -6,6 +6,7 @@ import type { RecordIngestor, TraceIngestor } from '../../src/ingest/index.ts';
 import type { Logger } from '../../src/logging/index.ts';
 import { encodeExportResponse, encodeExportTraceServiceResponse } from '../../src/otlp/index.ts';
 import type { ByteBudget } from '../http/byte-budget.ts';
+import { otlpStatusCode } from '../otlp-status-code.ts';
 
 /** Options of {@link OtlpGrpcReceiver.start}. */
 export interface OtlpGrpcReceiverOptions {
@@ -228,7 +229,7 @@ function authorizationInterceptor(isAuthorized: (authorization: string | undefin
     });
 }
 
-function grpcError(code: status, details: string, metadata = new Metadata()): ServiceError {
+function grpcError(code: status | number, details: string, metadata = new Metadata()): ServiceError {
   return Object.assign(new Error(details), { code, details, metadata });
 }
 
@@ -244,10 +245,7 @@ function toServiceError(error: unknown, logger: Logger): Partial<ServiceError> {
     metadata.set('grpc-status-details-bin', retryStatusDetails(status.UNAVAILABLE, error.message, error.retryAfterMillis));
     return grpcError(status.UNAVAILABLE, error.message, metadata);
   }
-  if (error.status === 401) return grpcError(status.UNAUTHENTICATED, error.message);
-  if (error.status === 413) return grpcError(status.RESOURCE_EXHAUSTED, error.message);
-  if (error.status >= 500) return grpcError(status.INTERNAL, error.message);
-  return grpcError(status.INVALID_ARGUMENT, error.message);
+  return grpcError(otlpStatusCode(error.status), error.message);
 }
 
 function isServiceError(error: unknown): error is ServiceError {

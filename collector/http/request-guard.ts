@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
+import type { RequestHandler } from 'express';
 import { ForbiddenError, UnsupportedMediaTypeError } from '../../src/errors/index.ts';
 import { mediaType } from './request-body.ts';
+import { requestUrl } from './route-table.ts';
 
 /** Options of {@link requestGuard}. */
 export interface RequestGuardOptions {
@@ -127,6 +129,18 @@ export function requestGuard(options: RequestGuardOptions): RequestGuard {
       }
     }
     return 'next';
+  };
+}
+
+/**
+ * {@link requestGuard} as the collector's first express middleware: a refused request goes to the
+ * error handlers (an OTLP export gets a `google.rpc.Status`, any other a JSON `detail`), an
+ * answered preflight ends there. Invalid `corsOrigins` throw here, at construction.
+ */
+export function requestGuardMiddleware(options: RequestGuardOptions): RequestHandler {
+  const guard = requestGuard(options);
+  return (request, response, next) => {
+    if (guard(request, response, requestUrl(request)) === 'next') next();
   };
 }
 

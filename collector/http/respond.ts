@@ -1,5 +1,8 @@
-import type { ServerResponse } from 'node:http';
-import { AglError, MethodNotAllowedError, RetryableError } from '../../src/errors/index.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { AglError, MethodNotAllowedError, NotFoundError, RetryableError } from '../../src/errors/index.ts';
+import type { Logger } from '../../src/logging/index.ts';
+import { requestUrl } from './route-table.ts';
 
 /** Sends `body` as JSON with `status`. */
 export function sendJson(
@@ -55,4 +58,30 @@ export function sendError(response: ServerResponse, error: unknown): void {
     return;
   }
   sendJson(response, status, { detail: message, code }, headers);
+}
+
+/** The answer to a path no route serves: a 404 for the error handlers. */
+export const notFound: RequestHandler = (request, _response, next) => {
+  next(new NotFoundError(`No such endpoint: ${requestUrl(request).pathname}`));
+};
+
+/** Logs an error that is no `AglError` (a bug, or a failure nobody expected), with the request that met it. */
+export function logUnexpected(logger: Logger, request: IncomingMessage, error: unknown): void {
+  if (!(error instanceof AglError)) logger.error(`${request.method} ${(request as Partial<Request>).originalUrl ?? request.url} failed`, error);
+}
+
+/**
+ * The collector's last error handler, for every route family without its own: logs unexpected
+ * errors and answers with {@link sendError}. A path parameter that is no valid percent-encoding
+ * matches no route: a 404, as for any other unknown path.
+ */
+export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, request, response, _next) => {
+    if (error instanceof URIError) {
+      sendError(response, new NotFoundError(`No such endpoint: ${requestUrl(request).pathname}`));
+      return;
+    }
+    logUnexpected(logger, request, error);
+    sendError(response, error);
+  };
 }

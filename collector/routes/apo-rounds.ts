@@ -4,16 +4,16 @@ import type { ApoRoundRecord } from '../../src/algorithm/index.ts';
 import type { Database } from '../../src/storage/index.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { sendJson } from '../http/respond.ts';
-import type { Router } from '../http/router.ts';
+import type { RouteTable } from '../http/route-table.ts';
 
 /**
  * `POST /v1/agl/apo/rounds` with an `ApoRoundRecord`: records one APO round in `apo_rounds` (read
  * it back with SQL). Also lets an APO running in this process find the database behind `store`.
  */
-export function registerApoRoundsRoutes(router: Router, database: Database, store: object): void {
+export function registerApoRoundsRoutes(routes: RouteTable, database: Database, store: object): void {
   attachApoDatabase(store, database);
   const table = new ApoRoundsTable(database);
-  router.on('POST', '/v1/agl/apo/rounds', async ({ request, response }) => {
+  routes.on('POST', '/v1/agl/apo/rounds', async ({ request, response }) => {
     const body = await readJsonBody(request);
     const problem = apoRoundProblem(body);
     if (problem) throw new InvalidRequestError(problem);

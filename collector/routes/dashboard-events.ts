@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Database } from '../../src/storage/index.ts';
-import type { Router } from '../http/router.ts';
+import type { RouteTable } from '../http/route-table.ts';
 import { QueryParams, queryObjects } from './dashboard-sql.ts';
 
 /** The parts of the data the dashboard shows; a change event names those that changed. */
@@ -57,9 +57,9 @@ export class DashboardEvents {
     this.#keepAliveMillis = options.keepAliveMillis ?? 15_000;
   }
 
-  /** Registers the event stream route on `router`. */
-  register(router: Router): void {
-    router.on('GET', '/v1/agl/dashboard/events', async ({ url, request, response }) => {
+  /** Registers the event stream route on `routes`. */
+  register(routes: RouteTable): void {
+    routes.on('GET', '/v1/agl/dashboard/events', async ({ url, request, response }) => {
       new QueryParams(url, []);
       const snapshot = await this.#fingerprint();
       response.writeHead(200, {

@@ -1,7 +1,7 @@
 import { InvalidRequestError, NotFoundError } from '../../src/errors/index.ts';
 import type { Database } from '../../src/storage/index.ts';
 import { sendJson } from '../http/respond.ts';
-import type { Router } from '../http/router.ts';
+import type { RouteTable } from '../http/route-table.ts';
 import { QueryParams, keysetPage, queryObjects } from './dashboard-sql.ts';
 
 /**
@@ -13,8 +13,8 @@ import { QueryParams, keysetPage, queryObjects } from './dashboard-sql.ts';
  *   latest by default) with the best prompt.
  * - `GET /v1/agl/dashboard/workers?limit&cursor`: workers by id with their current rollout.
  */
-export function registerDashboardResourceRoutes(router: Router, database: Database): void {
-  router
+export function registerDashboardResourceRoutes(routes: RouteTable, database: Database): void {
+  routes
     .on('GET', '/v1/agl/dashboard/resources', async ({ url, response }) => {
       const query = new QueryParams(url, ['limit', 'cursor']);
       const limit = query.limit(50, 200);
@@ -37,7 +37,7 @@ export function registerDashboardResourceRoutes(router: Router, database: Databa
       for (const item of page.items) delete item.update_order;
       sendJson(response, 200, page);
     })
-    .on('GET', '/v1/agl/dashboard/resources/{resources_id}', async ({ params, url, response }) => {
+    .on('GET', '/v1/agl/dashboard/resources/:resources_id', async ({ params, url, response }) => {
       const query = new QueryParams(url, ['version']);
       const versionText = query.string('version');
       const version = versionText === null ? null : Number(versionText);

@@ -3,7 +3,7 @@ import { NotFoundError } from '../../src/errors/index.ts';
 import type { Database } from '../../src/storage/index.ts';
 import { ROLLOUT_MODES, ROLLOUT_STATUSES } from '../../src/store/index.ts';
 import { sendJson } from '../http/respond.ts';
-import type { Router } from '../http/router.ts';
+import type { RouteTable } from '../http/route-table.ts';
 import { QueryParams, keysetPage, queryObjects } from './dashboard-sql.ts';
 
 /**
@@ -14,12 +14,12 @@ import { QueryParams, keysetPage, queryObjects } from './dashboard-sql.ts';
  * - `GET /v1/agl/dashboard/rollouts/{rollout_id}`: the rollout, its attempts (with span and LLM-call
  *   counts) and every reward dimension of every attempt.
  */
-export function registerDashboardRolloutRoutes(router: Router, database: Database): void {
-  router
+export function registerDashboardRolloutRoutes(routes: RouteTable, database: Database): void {
+  routes
     .on('GET', '/v1/agl/dashboard/rollouts', async ({ url, response }) => {
       sendJson(response, 200, await listRollouts(database, url));
     })
-    .on('GET', '/v1/agl/dashboard/rollouts/{rollout_id}', async ({ params, response }) => {
+    .on('GET', '/v1/agl/dashboard/rollouts/:rollout_id', async ({ params, response }) => {
       sendJson(response, 200, await rolloutDetail(database, params.rollout_id));
     });
 }

@@ -3,7 +3,7 @@ import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError } from '../../src/errors/index.ts';
 import { sendBody } from '../http/respond.ts';
-import type { RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/route-table.ts';
 
 /**
  * Where `npm run build:dashboard` (run by `npm ci` through `prepare`) writes the dashboard: in the

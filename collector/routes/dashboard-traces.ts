@@ -2,7 +2,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { InvalidRequestError, NotFoundError } from '../../src/errors/index.ts';
 import type { Database } from '../../src/storage/index.ts';
 import { sendJson } from '../http/respond.ts';
-import type { Router } from '../http/router.ts';
+import type { RouteTable } from '../http/route-table.ts';
 import { QueryParams, keysetPage, queryObjects } from './dashboard-sql.ts';
 import type { Row } from './dashboard-sql.ts';
 
@@ -18,9 +18,9 @@ import type { Row } from './dashboard-sql.ts';
  *   newest first, found by their root spans (spans without a parent).
  * - `GET /v1/agl/dashboard/services`: the service names with their span counts.
  */
-export function registerDashboardTraceRoutes(router: Router, database: Database): void {
-  router
-    .on('GET', '/v1/agl/dashboard/rollouts/{rollout_id}/attempts/{attempt_id}/spans', async ({ params, url, response }) => {
+export function registerDashboardTraceRoutes(routes: RouteTable, database: Database): void {
+  routes
+    .on('GET', '/v1/agl/dashboard/rollouts/:rollout_id/attempts/:attempt_id/spans', async ({ params, url, response }) => {
       const page = await spanPage(database, url, 's.rollout_id = $1 AND s.attempt_id = $2', [params.rollout_id, params.attempt_id]);
       if (page.items.length === 0 && !url.searchParams.has('cursor')) {
         const known = await queryObjects(database, 'SELECT 1 FROM attempts WHERE rollout_id = $1 AND attempt_id = $2', [params.rollout_id, params.attempt_id]);
@@ -28,13 +28,13 @@ export function registerDashboardTraceRoutes(router: Router, database: Database)
       }
       sendJson(response, 200, page);
     })
-    .on('GET', '/v1/agl/dashboard/traces/{trace_id}/spans', async ({ params, url, response }) => {
+    .on('GET', '/v1/agl/dashboard/traces/:trace_id/spans', async ({ params, url, response }) => {
       const traceId = checkHexId(params.trace_id, 32, 'trace id');
       const page = await spanPage(database, url, 's.trace_id = $1', [traceId]);
       if (page.items.length === 0 && !url.searchParams.has('cursor')) throw new NotFoundError(`Trace ${traceId} not found`);
       sendJson(response, 200, page);
     })
-    .on('GET', '/v1/agl/dashboard/spans/{trace_id}/{span_id}', async ({ params, response }) => {
+    .on('GET', '/v1/agl/dashboard/spans/:trace_id/:span_id', async ({ params, response }) => {
       sendJson(response, 200, await spanDetail(database, checkHexId(params.trace_id, 32, 'trace id'), checkHexId(params.span_id, 16, 'span id')));
     })
     .on('GET', '/v1/agl/dashboard/traces', async ({ url, response }) => {

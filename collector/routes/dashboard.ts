@@ -1,5 +1,5 @@
 import type { Database } from '../../src/storage/index.ts';
-import type { RouteHandler, Router } from '../http/router.ts';
+import type { RouteHandler, RouteTable } from '../http/route-table.ts';
 import { DashboardEvents } from './dashboard-events.ts';
 import { registerDashboardResourceRoutes } from './dashboard-resources.ts';
 import { registerDashboardRolloutRoutes } from './dashboard-rollouts.ts';
@@ -19,11 +19,11 @@ export interface DashboardRoutes {
  * resources, training, workers, and the live event stream) and gives the static-file handler for
  * the UI at `/`. The API follows the collector's token like every other `/v1/agl/` route.
  */
-export function registerDashboardRoutes(router: Router, database: Database): DashboardRoutes {
-  registerDashboardRolloutRoutes(router, database);
-  registerDashboardTraceRoutes(router, database);
-  registerDashboardResourceRoutes(router, database);
+export function registerDashboardRoutes(routes: RouteTable, database: Database): DashboardRoutes {
+  registerDashboardRolloutRoutes(routes, database);
+  registerDashboardTraceRoutes(routes, database);
+  registerDashboardResourceRoutes(routes, database);
   const events = new DashboardEvents(database);
-  events.register(router);
+  events.register(routes);
   return { pageRoute: (method, pathname) => dashboardPageRoute(method, pathname), close: () => events.close() };
 }

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { exportToFile, parseExportRequest } from '../../src/export/index.ts';
 import type { Database, QueryGate } from '../../src/storage/index.ts';
 import { readJsonBody } from '../http/json-body.ts';
-import type { Router } from '../http/router.ts';
+import type { RouteTable } from '../http/route-table.ts';
 
 /** The content type of each export format. */
 const CONTENT_TYPES = { parquet: 'application/vnd.apache.parquet', jsonl: 'application/x-ndjson' } as const;
@@ -17,8 +17,8 @@ const CONTENT_TYPES = { parquet: 'application/vnd.apache.parquet', jsonl: 'appli
  * (`X-Agl-Export-Rows` says how many rows) and deletes it. The SQL is built from the validated
  * parameters only; invalid parameters answer 400. Exports take turns with user SQL at `gate`.
  */
-export function registerExportRoutes(router: Router, database: Database, gate: QueryGate): void {
-  router.on('POST', '/v1/agl/export', async ({ request, response }) => {
+export function registerExportRoutes(routes: RouteTable, database: Database, gate: QueryGate): void {
+  routes.on('POST', '/v1/agl/export', async ({ request, response }) => {
     const exportRequest = parseExportRequest(await readJsonBody(request));
     const dir = await mkdtemp(join(tmpdir(), 'agl-export-'));
     try {

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../src/errors/index.ts';
 import type { OtlpForwarder } from '../../src/forward/index.ts';
 import { sendJson } from '../http/respond.ts';
-import type { RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/route-table.ts';
 
 /**
  * `GET /v1/agl/forwarder`: the forwarding counters (`url`, `queued_requests`, `queued_bytes`,

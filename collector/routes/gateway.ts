@@ -1,12 +1,13 @@
 import type { ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, Router } from 'express';
 import { AglError, InvalidRequestError } from '../../src/errors/index.ts';
 import type { GatewayAttempt, LlmGateway } from '../../src/gateway/index.ts';
 import { readRequestBody } from '../http/request-body.ts';
 import { errorStatus, sendJson } from '../http/respond.ts';
-import type { RouteContext, RouteHandler } from '../http/router.ts';
-import type { Router } from '../http/router.ts';
+import { RouteTable } from '../http/route-table.ts';
+import type { RouteHandler } from '../http/route-table.ts';
 
-/** Options of {@link registerGatewayRoutes}. */
+/** Options of {@link gatewayRouter}. */
 export interface GatewayRoutesOptions {
   /** The largest request body, counted after decompression. */
   maxBodyBytes: number;
@@ -15,26 +16,28 @@ export interface GatewayRoutesOptions {
 /** The plain recording base: calls recorded with no rollout. */
 export const GATEWAY_BASE = '/v1/agl/gateway/v1';
 /** The base for one attempt: calls recorded for it. */
-export const GATEWAY_ATTEMPT_BASE = '/v1/agl/gateway/rollouts/{rollout_id}/attempts/{attempt_id}/v1';
+export const GATEWAY_ATTEMPT_BASE = '/v1/agl/gateway/rollouts/:rollout_id/attempts/:attempt_id/v1';
 
 /**
- * The LLM gateway's routes (OpenAI-compatible, under both bases): `POST …/chat/completions`,
- * `POST …/completions`, `GET …/models`, `GET …/models/{model}`. Errors of the gateway itself are
- * answered in OpenAI's error shape (`{error: {message, type, param, code}}`), so that OpenAI
- * clients show them; errors of the upstream pass through as it sent them.
+ * The LLM gateway's router (OpenAI-compatible, under both bases): `POST …/chat/completions`,
+ * `POST …/completions`, `GET …/models`, `GET …/models/:model`. Errors of the gateway itself are
+ * answered in OpenAI's error shape (`{error: {message, type, param, code}}`) by the router's error
+ * handler, so that OpenAI clients show them; errors of the upstream pass through as it sent them.
  */
-export function registerGatewayRoutes(router: Router, gateway: LlmGateway, options: GatewayRoutesOptions): void {
+export function gatewayRouter(gateway: LlmGateway, options: GatewayRoutesOptions): Router {
+  const routes = new RouteTable();
   for (const base of [GATEWAY_BASE, GATEWAY_ATTEMPT_BASE]) {
-    router
+    routes
       .on('POST', `${base}/chat/completions`, modelCall(gateway, options, 'chat', '/chat/completions'))
       .on('POST', `${base}/completions`, modelCall(gateway, options, 'text_completion', '/completions'))
       .on('GET', `${base}/models`, models(gateway, '/models'))
-      .on('GET', `${base}/models/{model}`, models(gateway, null));
+      .on('GET', `${base}/models/:model`, models(gateway, null));
   }
+  return routes.router().use(openAiErrors);
 }
 
 function modelCall(gateway: LlmGateway, options: GatewayRoutesOptions, operation: 'chat' | 'text_completion', path: string): RouteHandler {
-  return openAiErrors(async ({ request, response, url, params }) => {
+  return async ({ request, response, url, params }) => {
     const attempt = await attemptOf(gateway, params);
     const rawBody = await readRequestBody(request, { maxBytes: options.maxBodyBytes });
     let body: unknown;
@@ -45,33 +48,30 @@ function modelCall(gateway: LlmGateway, options: GatewayRoutesOptions, operation
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidRequestError('The request body must be a JSON object');
     await gateway.proxy({ operation, path: path + url.search, body: body as Record<string, unknown>, rawBody, attempt, request, response });
-  });
+  };
 }
 
 function models(gateway: LlmGateway, path: string | null): RouteHandler {
-  return openAiErrors(async ({ request, response, url, params }) => {
+  return async ({ request, response, url, params }) => {
     await attemptOf(gateway, params);
     request.resume();
     await gateway.models(`${path ?? `/models/${encodeURIComponent(params.model)}`}${url.search}`, request, response);
-  });
+  };
 }
 
 function attemptOf(gateway: LlmGateway, params: Record<string, string>): Promise<GatewayAttempt> | null {
   return params.rollout_id === undefined ? null : gateway.resolveAttempt(params.rollout_id, params.attempt_id);
 }
 
-/** The gateway family's error handler: OpenAI's error body, the status of the project's error. */
-function openAiErrors(handler: RouteHandler): RouteHandler {
-  return async (context: RouteContext) => {
-    try {
-      await handler(context);
-    } catch (error) {
-      if (!(error instanceof AglError)) throw error;
-      context.request.resume();
-      sendOpenAiError(context.response, error);
-    }
-  };
-}
+/** The gateway family's error handler: OpenAI's error body, the status of the project's error; other errors pass on. */
+const openAiErrors: ErrorRequestHandler = (error: unknown, request, response, next) => {
+  if (!(error instanceof AglError)) {
+    next(error);
+    return;
+  }
+  request.resume();
+  sendOpenAiError(response, error);
+};
 
 function sendOpenAiError(response: ServerResponse, error: AglError): void {
   if (response.headersSent) {

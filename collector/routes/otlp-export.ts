@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AglError, PayloadTooLargeError, RetryableError, UnsupportedMediaTypeError } from '../../src/errors/index.ts';
+import type { ErrorRequestHandler } from 'express';
+import { PayloadTooLargeError, RetryableError, UnsupportedMediaTypeError } from '../../src/errors/index.ts';
 import type { OtlpForwarder } from '../../src/forward/index.ts';
 import type { OtlpEncoding, RetryableAnswer } from '../../src/ingest/index.ts';
 import { encodeExportResponse, encodeRpcStatus } from '../../src/otlp/index.ts';
 import type { OtlpSignal } from '../../src/otlp/index.ts';
+import type { Logger } from '../../src/logging/index.ts';
 import type { ByteBudget } from '../http/byte-budget.ts';
 import { mediaType, readRequestBodyWithin } from '../http/request-body.ts';
-import { errorStatus, sendBody } from '../http/respond.ts';
-import type { RouteHandler } from '../http/router.ts';
+import { errorStatus, logUnexpected, sendBody } from '../http/respond.ts';
+import { requestUrl } from '../http/route-table.ts';
+import type { RouteHandler } from '../http/route-table.ts';
+import { otlpStatusCode } from '../otlp-status-code.ts';
 
 /** What an OTLP export route answers for an ingested request: all stored, some rejected, or try later. */
 export type ExportOutcome =
@@ -44,14 +48,6 @@ const CONTENT_TYPES: Record<OtlpEncoding, string> = {
   json: 'application/json',
 };
 
-// google.rpc.Code values used in Status bodies.
-const RPC_INVALID_ARGUMENT = 3;
-const RPC_PERMISSION_DENIED = 7;
-const RPC_RESOURCE_EXHAUSTED = 8;
-const RPC_UNAVAILABLE = 14;
-const RPC_INTERNAL = 13;
-const RPC_UNAUTHENTICATED = 16;
-
 /**
  * `POST /v1/traces`, `/v1/logs`, `/v1/metrics`: OTLP/HTTP, protobuf or JSON, gzip or not; answers in
  * the request's encoding. 200 once the request is durable (with `partial_success` when records were
@@ -65,10 +61,7 @@ export function otlpExportHandler(options: OtlpExportOptions): RouteHandler {
     if (encoding === null) {
       const type = mediaType(request.headers['content-type']);
       request.resume();
-      const error = new UnsupportedMediaTypeError(
-        `Unsupported Content-Type \`${type || '(none)'}\`: send application/x-protobuf or application/json`,
-      );
-      return sendStatus(response, 'json', error);
+      throw new UnsupportedMediaTypeError(`Unsupported Content-Type \`${type || '(none)'}\`: send application/x-protobuf or application/json`);
     }
     const receivedAt = Date.now();
     // Refused before the body is read when the collector is already behind: the body is then
@@ -78,36 +71,31 @@ export function otlpExportHandler(options: OtlpExportOptions): RouteHandler {
     const early = options.ingest.admit(identity && Number.isFinite(declared) ? declared : 0, { receivedAt });
     if (early) {
       request.resume();
-      return sendStatus(response, encoding, new RetryableError(503, early.message, early.retryAfterMillis));
+      throw new RetryableError(503, early.message, early.retryAfterMillis);
     }
     let reservedBytes = 0;
+    let raw: Buffer;
+    let result: ExportOutcome;
     try {
-      let body, raw;
+      let body;
       ({ body, raw, reservedBytes } = await readRequestBodyWithin(request, { maxBytes: options.maxBodyBytes, budget }));
-      const result = await options.ingest.ingest(body, encoding, { receivedAt });
-      if (result.kind === 'retryable') {
-        return sendStatus(response, encoding, new RetryableError(503, result.message, result.retryAfterMillis));
-      }
-      const partial = result.kind === 'partial' ? { rejected: result.rejected, errorMessage: result.message } : undefined;
-      sendBody(response, 200, CONTENT_TYPES[encoding], encodeExportResponse(signal, encoding, partial));
-      // After the answer: enqueue() copies, never waits and never throws.
-      options.forwarder?.enqueue(
-        raw,
-        { 'content-type': request.headers['content-type'], 'content-encoding': request.headers['content-encoding'] },
-        signal,
-      );
+      result = await options.ingest.ingest(body, encoding, { receivedAt });
     } catch (error) {
-      // Unexpected failures go to the collector's error handler, which logs them (and still
-      // answers with a Status).
-      if (!(error instanceof AglError)) throw error;
-      if (error instanceof PayloadTooLargeError || error instanceof RetryableError) {
-        // The rest of the body is not read: close the connection once the answer is out.
-        response.setHeader('connection', 'close');
-      }
-      sendStatus(response, encoding, error);
+      // The rest of the body is not read: close the connection once the answer is out.
+      if (error instanceof PayloadTooLargeError || error instanceof RetryableError) response.setHeader('connection', 'close');
+      throw error;
     } finally {
       budget.release(reservedBytes);
     }
+    if (result.kind === 'retryable') throw new RetryableError(503, result.message, result.retryAfterMillis);
+    const partial = result.kind === 'partial' ? { rejected: result.rejected, errorMessage: result.message } : undefined;
+    sendBody(response, 200, CONTENT_TYPES[encoding], encodeExportResponse(signal, encoding, partial));
+    // After the answer: enqueue() copies, never waits and never throws.
+    options.forwarder?.enqueue(
+      raw,
+      { 'content-type': request.headers['content-type'], 'content-encoding': request.headers['content-encoding'] },
+      signal,
+    );
   };
 }
 
@@ -118,33 +106,31 @@ function otlpEncoding(request: IncomingMessage): OtlpEncoding | null {
   return type === 'application/json' ? 'json' : null;
 }
 
-/**
- * Answers an error met before the OTLP handler ran (e.g. a missing token) as OTLP/HTTP wants every
- * 4xx/5xx answer to an export: a `google.rpc.Status` body, in the request's encoding (JSON when
- * the request named no OTLP type).
- */
-export function sendOtlpError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
-  if (response.headersSent) {
-    response.destroy();
-    return;
-  }
-  sendStatus(response, otlpEncoding(request) ?? 'json', error);
-}
-
-/** The OTLP/HTTP export paths, for the collector's error handler. */
+/** The OTLP/HTTP export paths. */
 export const OTLP_EXPORT_PATHS: ReadonlySet<string> = new Set(['/v1/traces', '/v1/logs', '/v1/metrics']);
+
+/**
+ * The OTLP family's error handler: OTLP/HTTP wants every 4xx/5xx answer to an export (a refused
+ * origin, a missing token, a body too large, an overload) as a `google.rpc.Status` body in the
+ * request's encoding (JSON when the request named no OTLP type). Errors of other requests pass on.
+ */
+export function otlpErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, request, response, next) => {
+    if (request.method !== 'POST' || !OTLP_EXPORT_PATHS.has(requestUrl(request).pathname)) {
+      next(error);
+      return;
+    }
+    logUnexpected(logger, request, error);
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    sendStatus(response, otlpEncoding(request) ?? 'json', error);
+  };
+}
 
 /** Answers an error with a `google.rpc.Status` body in the request's encoding. */
 function sendStatus(response: ServerResponse, encoding: OtlpEncoding, error: unknown): void {
   const { status, headers, message } = errorStatus(error);
-  sendBody(response, status, CONTENT_TYPES[encoding], encodeRpcStatus(encoding, rpcCode(status), message), headers);
-}
-
-/** The `google.rpc.Code` for an HTTP status, as the OTLP/HTTP and gRPC status mappings pair them. */
-function rpcCode(status: number): number {
-  if (status === 401) return RPC_UNAUTHENTICATED;
-  if (status === 403) return RPC_PERMISSION_DENIED;
-  if (status === 413 || status === 429) return RPC_RESOURCE_EXHAUSTED;
-  if (status === 503) return RPC_UNAVAILABLE;
-  return status >= 500 ? RPC_INTERNAL : RPC_INVALID_ARGUMENT;
+  sendBody(response, status, CONTENT_TYPES[encoding], encodeRpcStatus(encoding, otlpStatusCode(status), message), headers);
 }

@@ -1,4 +1,4 @@
-import type { RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/route-table.ts';
 import { otlpRecordsHandler } from './otlp-records.ts';
 import type { OtlpRecordsOptions } from './otlp-records.ts';
 

@@ -1,7 +1,7 @@
 import type { OtlpForwarder } from '../../src/forward/index.ts';
 import type { RecordIngestor } from '../../src/ingest/index.ts';
 import type { ByteBudget } from '../http/byte-budget.ts';
-import type { RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/route-table.ts';
 import { otlpExportHandler } from './otlp-export.ts';
 
 /** Options of {@link otlpLogsHandler} and {@link otlpMetricsHandler}. */

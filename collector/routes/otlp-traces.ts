@@ -1,10 +1,8 @@
 import type { OtlpForwarder } from '../../src/forward/index.ts';
 import type { TraceIngestor } from '../../src/ingest/index.ts';
 import type { ByteBudget } from '../http/byte-budget.ts';
-import type { RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/route-table.ts';
 import { otlpExportHandler } from './otlp-export.ts';
-
-export { sendOtlpError } from './otlp-export.ts';
 
 /** Options of {@link otlpTracesHandler}. */
 export interface OtlpTracesOptions {

@@ -3,7 +3,7 @@ import { DEFAULT_SQL_MAX_BYTES, runReadOnlyQuery } from '../../src/storage/index
 import type { Database, QueryGate } from '../../src/storage/index.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { sendJson } from '../http/respond.ts';
-import type { RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/route-table.ts';
 
 /** The largest `max_bytes` a request may ask for: 64 MiB. */
 export const MAX_SQL_ANSWER_BYTES = 64 * 1024 * 1024;

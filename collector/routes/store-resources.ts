@@ -1,49 +1,33 @@
 import { checkGatewayPromptResource, GATEWAY_PROMPT_RESOURCE_TYPE, StoreValidationError } from '../../src/store/index.ts';
 import type { LightningStore, NamedResources } from '../../src/store/index.ts';
-import type { Router } from '../http/router.ts';
-import { answer, pageFromBody, queryFields, readObjectBody, storeRoute } from './store-wire.ts';
+import type { RouteHandler, RouteTable } from '../http/route-table.ts';
+import { answer, pageFromBody, queryFields, readObjectBody } from './store-wire.ts';
 
 /** The resources routes of Agent Lightning's store API (`/v1/agl/resources/…`). */
-export function registerResourcesRoutes(router: Router, store: LightningStore): void {
-  const update = storeRoute('body', async ({ request, params, response }) => {
+export function registerResourcesRoutes(routes: RouteTable, store: LightningStore): void {
+  const update: RouteHandler = async ({ request, params, response }) => {
     answer(response, await store.updateResources(params.resources_id ?? 'latest', namedResources(await readObjectBody(request))));
-  });
-  router
-    .on(
-      'GET',
-      '/v1/agl/resources',
-      storeRoute('query', async ({ url, response }) => {
-        const fields = queryFields(url, [], ['limit', 'offset']);
-        answer(
-          response,
-          await store.queryResources({
-            ...pageFromBody(fields),
-            resourcesId: fields.string('resources_id'),
-            resourcesIdContains: fields.string('resources_id_contains'),
-          }),
-        );
-      }),
-    )
-    .on(
-      'POST',
-      '/v1/agl/resources',
-      storeRoute('body', async ({ request, response }) => {
-        answer(response, await store.addResources(namedResources(await readObjectBody(request))), 201);
-      }),
-    )
-    .on(
-      'GET',
-      '/v1/agl/resources/latest',
-      storeRoute('query', async ({ response }) => answer(response, await store.getLatestResources())),
-    )
+  };
+  routes
+    .on('GET', '/v1/agl/resources', async ({ url, response }) => {
+      const fields = queryFields(url, [], ['limit', 'offset']);
+      answer(
+        response,
+        await store.queryResources({
+          ...pageFromBody(fields),
+          resourcesId: fields.string('resources_id'),
+          resourcesIdContains: fields.string('resources_id_contains'),
+        }),
+      );
+    })
+    .on('POST', '/v1/agl/resources', async ({ request, response }) => {
+      answer(response, await store.addResources(namedResources(await readObjectBody(request))), 201);
+    })
+    .on('GET', '/v1/agl/resources/latest', async ({ response }) => answer(response, await store.getLatestResources()))
     // `latest` is a literal route for GET; POST to it updates resources named `latest`.
     .on('POST', '/v1/agl/resources/latest', update)
-    .on('POST', '/v1/agl/resources/{resources_id}', update)
-    .on(
-      'GET',
-      '/v1/agl/resources/{resources_id}',
-      storeRoute('query', async ({ params, response }) => answer(response, await store.getResources(params.resources_id))),
-    );
+    .on('POST', '/v1/agl/resources/:resources_id', update)
+    .on('GET', '/v1/agl/resources/:resources_id', async ({ params, response }) => answer(response, await store.getResources(params.resources_id)));
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler } from 'express';
 import { InvalidRequestError } from '../../src/errors/index.ts';
 import { StoreValidationError } from '../../src/store/index.ts';
 import type { FilterLogic, PageOptions, SortOrder } from '../../src/store/index.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { sendJson } from '../http/respond.ts';
-import type { RouteContext, RouteHandler } from '../http/router.ts';
 
 /**
  * Helpers shared by the store routes: reading snake_case JSON bodies and query strings into the
@@ -12,23 +12,23 @@ import type { RouteContext, RouteHandler } from '../http/router.ts';
  * `{ detail: [{ loc, msg, type }] }`), so Agent Lightning clients read them as they read its own.
  */
 
-type Location = 'body' | 'query';
-
-/** Wraps a store handler: a {@link StoreValidationError} becomes a 422 `HTTPValidationError`. */
-export function storeRoute(location: Location, handler: RouteHandler): RouteHandler {
-  return async (context: RouteContext) => {
-    try {
-      await handler(context);
-    } catch (error) {
-      if (!(error instanceof StoreValidationError)) throw error;
-      const detail = error.issues.map((issue) => ({
-        ...issue,
-        loc: issue.loc[0] === 'body' || issue.loc[0] === 'query' || issue.loc[0] === 'path' ? issue.loc : [location, ...issue.loc],
-      }));
-      sendJson(context.response, 422, { detail, code: error.code });
-    }
-  };
-}
+/**
+ * The store family's error handler: a {@link StoreValidationError} becomes a 422
+ * `HTTPValidationError`, its locations prefixed with where the input came from (the query string
+ * of a GET, the body of a POST) unless they name it; other errors pass on.
+ */
+export const storeErrorHandler: ErrorRequestHandler = (error: unknown, request, response, next) => {
+  if (!(error instanceof StoreValidationError)) {
+    next(error);
+    return;
+  }
+  const location = request.method === 'GET' || request.method === 'HEAD' ? 'query' : 'body';
+  const detail = error.issues.map((issue) => ({
+    ...issue,
+    loc: issue.loc[0] === 'body' || issue.loc[0] === 'query' || issue.loc[0] === 'path' ? issue.loc : [location, ...issue.loc],
+  }));
+  sendJson(response, 422, { detail, code: error.code });
+};
 
 /** A JSON object body; `null` or an empty body gives `{}` when `allowNull`. */
 export async function readObjectBody(request: IncomingMessage, allowNull = false): Promise<Record<string, unknown>> {

@@ -1,0 +1,152 @@
+import type { LlmGatewayOptions } from '../src/gateway/index.ts';
+import type { OtlpForwarderOptions } from '../src/forward/index.ts';
+import type { Logger } from '../src/logging/index.ts';
+import { DEFAULT_SQL_TIMEOUT_MILLIS } from '../src/storage/index.ts';
+
+/** Options of {@link Collector.start}. */
+export interface CollectorOptions {
+  /**
+   * The DuckDB file (created when missing), or `:memory:`.
+   * @default './agl.duckdb'
+   */
+  dbPath?: string;
+  /**
+   * The interface to bind.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * The HTTP port for OTLP, the store API and the dashboard; 0 picks a free one.
+   * @default 4318
+   */
+  port?: number;
+  /**
+   * The OTLP/gRPC port (`TraceService/Export`, same host); 0 picks a free one, `null` serves no gRPC.
+   * @default null
+   */
+  grpcPort?: number | null;
+  /** When set, OTLP (HTTP and gRPC `authorization` metadata) and the API require `Bearer <token>`. */
+  token?: string;
+  /**
+   * The largest OTLP body, counted after decompression.
+   * @default 20 MiB
+   */
+  maxBodyBytes?: number;
+  /**
+   * Bytes of OTLP bodies being read and decoded at once, over HTTP and gRPC together, before new
+   * requests get 503 (gRPC: UNAVAILABLE). At full speed far less is in flight (8 senders of
+   * 512-span requests: a few MiB); {@link maxMemoryBytes} bounds the rest of the memory.
+   * @default 128 MiB
+   */
+  maxInFlightBytes?: number;
+  /**
+   * Spans waiting for their commit before new requests get 503.
+   * @default 262144
+   */
+  maxQueuedSpans?: number;
+  /**
+   * The longest an OTLP request (HTTP or gRPC) may wait for its commit: a request the measured
+   * throughput says would wait longer gets 503 (gRPC: UNAVAILABLE) with `Retry-After` at once, and
+   * one still queued when the time is up gets it then; nothing of either is stored. See
+   * `TraceIngestorOptions.maxCommitWaitMillis`.
+   * @default 2000
+   */
+  maxCommitWaitMillis?: number;
+  /**
+   * The resident memory (RSS) above which new OTLP requests (HTTP and gRPC) beyond a small working
+   * set get 503 with `Retry-After` before their bodies are read; what was taken is still stored
+   * (see `MemoryLimit`). It covers what the byte budget cannot see: decoded rows, DuckDB's
+   * uncheckpointed row groups, allocator caches. `null` turns it off.
+   * @default 640 MiB
+   */
+  maxMemoryBytes?: number | null;
+  /** Where log lines go. @default a stderr logger at `info` */
+  logger?: Logger;
+  /**
+   * How often the store's watchdog looks for timed-out and unresponsive attempts; 0 turns it off.
+   * @default 1000
+   */
+  watchdogIntervalMillis?: number;
+  /**
+   * When set, every accepted OTLP request is forwarded unchanged to this OTLP/HTTP endpoint (a base
+   * such as `http://jaeger:4318`, or the full `/v1/traces` URL) in the background.
+   */
+  forwardUrl?: string;
+  /** Headers, buffer limits and retry timings of the forwarding; see {@link OtlpForwarderOptions}. */
+  forwardOptions?: Omit<OtlpForwarderOptions, 'url' | 'logger'>;
+  /**
+   * How long `close()` keeps sending queued forwards before dropping them.
+   * @default 5000
+   */
+  forwardCloseTimeoutMillis?: number;
+  /**
+   * User SQL (`POST /v1/agl/sql`, exports) is cancelled after this long, with 408.
+   * @default 30000
+   */
+  sqlTimeoutMillis?: number;
+  /**
+   * A directory whose files user SQL may read (`read_csv`, `read_parquet`, `glob`…); `null`: no
+   * file outside the database can be read. Never writable through SQL.
+   * @default null
+   */
+  sqlAllowFiles?: string | null;
+  /**
+   * User SQL queries (and exports) running at once; up to 8 more wait, the rest get 429. Each
+   * running query holds a thread of Node's pool, which ingest needs too (`bin/agl.js` sizes the
+   * pool to 16).
+   * @default 2
+   */
+  sqlMaxRunning?: number;
+  /**
+   * Browser origins (`scheme://host[:port]`, e.g. `http://localhost:5173`) that may call the
+   * collector besides its own: their requests get CORS headers and their preflights are answered.
+   * A request with any other `Origin` (`null` included) is refused with 403.
+   * @default []
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * The LLM gateway (`/v1/agl/gateway/…`): its upstream model, key and timeouts; see
+   * {@link LlmGatewayOptions}. Its calls are recorded through the OTLP ingest path.
+   * @default upstream from `OPENAI_BASE_URL`, key from `OPENAI_API_KEY`
+   */
+  gateway?: Omit<LlmGatewayOptions, 'store' | 'recorder'>;
+}
+
+/** {@link CollectorOptions} checked, with their defaults. */
+export interface CollectorSettings {
+  dbPath: string;
+  host: string;
+  port: number;
+  grpcPort: number | null;
+  maxBodyBytes: number;
+  maxInFlightBytes: number;
+  sqlTimeoutMillis: number;
+}
+
+/** Checks the options that a collector could only discover to be wrong later, and resolves their defaults. */
+export function resolveCollectorSettings(options: CollectorOptions): CollectorSettings {
+  const port = options.port ?? 4318;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${port}\``);
+  }
+  const grpcPort = options.grpcPort ?? null;
+  if (grpcPort !== null && (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535)) {
+    throw new RangeError(`Expected \`grpcPort\` to be an integer from 0 to 65535 or null, got \`${grpcPort}\``);
+  }
+  if (options.maxCommitWaitMillis !== undefined && !(options.maxCommitWaitMillis > 0 && Number.isFinite(options.maxCommitWaitMillis))) {
+    throw new RangeError(`Expected \`maxCommitWaitMillis\` to be a number > 0, got \`${options.maxCommitWaitMillis}\``);
+  }
+  const sqlTimeoutMillis = options.sqlTimeoutMillis ?? DEFAULT_SQL_TIMEOUT_MILLIS;
+  if (!(sqlTimeoutMillis > 0 && Number.isFinite(sqlTimeoutMillis))) {
+    throw new RangeError(`Expected \`sqlTimeoutMillis\` to be a number > 0, got \`${options.sqlTimeoutMillis}\``);
+  }
+  return {
+    dbPath: options.dbPath ?? './agl.duckdb',
+    host: options.host ?? '127.0.0.1',
+    port,
+    grpcPort,
+    maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
+    maxInFlightBytes: options.maxInFlightBytes ?? 128 * 1024 * 1024,
+    sqlTimeoutMillis,
+  };
+}
