@@ -5,7 +5,7 @@ import { createLogger } from '../logging/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { StoreClient } from '../store/index.ts';
 import { AGL_ROLLOUT_MODE, RolloutScope, emitReward, setRolloutScope, traceRollout } from '../tracing/index.ts';
-import { abortableSleep } from './abortable-sleep.ts';
+import { abortableSleep } from '../timers/index.ts';
 import { commandEnvironment } from './command-environment.ts';
 import { CommandExitError, CommandGraderError, CommandNoRewardError, CommandSpawnError, CommandTimeoutError } from './command-errors.ts';
 import { runCommandProcess } from './command-process.ts';

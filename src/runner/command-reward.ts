@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readAttemptReward } from '../algorithm/index.ts';
 import type { AttemptReward } from '../algorithm/index.ts';
-import { abortableSleep } from './abortable-sleep.ts';
+import { abortableSleep } from '../timers/index.ts';
 
 /** Read-only SQL over the collector's tables: rows as objects keyed by column name. */
 export interface CommandSql {

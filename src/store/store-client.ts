@@ -22,6 +22,7 @@ import type {
   StoreStatistics,
   Worker,
 } from './store-types.ts';
+import { abortableSleep } from '../timers/index.ts';
 import { HttpExchange, timeoutError } from './http-exchange.ts';
 import type { HttpAnswer, HttpAsk } from './http-exchange.ts';
 import { StoreValidationError } from './store-validation-error.ts';
@@ -314,7 +315,8 @@ export class StoreClient {
       }
       if (attempt >= this.#maxRetries) throw failure;
       const delay = Math.min(5000, this.#retryDelayMillis * 2 ** attempt) * (0.5 + Math.random() / 2);
-      await sleep(Math.max(0, Math.min(delay, deadline - Date.now())), signal);
+      await abortableSleep(Math.max(0, Math.min(delay, deadline - Date.now())), signal);
+      signal?.throwIfAborted();
       if (Date.now() >= deadline) throw timeoutError();
     }
   }
@@ -384,19 +386,4 @@ function errorFor(status: number, payload: unknown, what: string): AglError {
   if (status === 401) return new UnauthorizedError(message);
   if (status === 400) return new InvalidRequestError(message);
   return new StoreHttpError(status, message);
-}
-
-function sleep(millis: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, millis);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -9,6 +9,7 @@ import type { PromptTemplateEngine } from '../../agent/index.ts';
 import { NotFoundError } from '../../errors/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import type { NamedResources, RolloutMode, RolloutStatus } from '../../store/index.ts';
+import { abortableSleep } from '../../timers/index.ts';
 import type { AlgorithmContext, AlgorithmStore } from '../algorithm.ts';
 import { readFinalRewards } from '../rollout-reward.ts';
 import { TrainingFailedError, formatRolloutFailure, readRolloutFailure } from '../training-failed-error.ts';
@@ -299,7 +300,10 @@ export class ApoSession<TTask> {
       if (this.#options.schedule === 'sequential') {
         // Agent Lightning's way: look, and if not everything is done, sleep the polling interval.
         for (const rollout of await this.#store.waitForRollouts(pending, { timeoutSeconds: 0.001, signal: this.#signal })) finished.set(rollout.rollout_id, rollout.status);
-        if (finished.size < ids.length) await sleep(Math.min(this.#options.pollIntervalSeconds * 1000, Math.max(0, deadline - Date.now())), this.#signal);
+        if (finished.size < ids.length) {
+          await abortableSleep(Math.min(this.#options.pollIntervalSeconds * 1000, Math.max(0, deadline - Date.now())), this.#signal);
+          this.#signal.throwIfAborted();
+        }
         continue;
       }
       // A server-side long-poll; the slice only bounds how late an abort is noticed.
@@ -467,21 +471,6 @@ export class ApoSession<TTask> {
 
 function newTally(round: number): RoundTally {
   return { round, rejectedEdits: 0, timedOut: [], failed: 0, critiquesWithoutLlmCalls: 0 };
-}
-
-function sleep(millis: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, millis);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function formatScore(score: number | null): string {
