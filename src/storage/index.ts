@@ -20,5 +20,6 @@ export type { GroupCommitterOptions, SubmitOptions, SubmitOutcome } from './grou
 export type { QueryColumn, QueryResult, ReadOnlyQueryOptions } from './read-only-query.ts';
 export type { QueryGateOptions } from './query-gate.ts';
 export type { SqlGuardOptions } from './sql-guard.ts';
-export type { MappedSpan, SinkWriteResult, SpanSink } from './span-sink.ts';
+export type { MappedSpan } from './mapped-span.ts';
+export type { SinkWriteResult, SpanSink } from './span-sink.ts';
 export type { SpanAttemptActivity, SpanRows, UnsequencedSpan } from './span-rows.ts';

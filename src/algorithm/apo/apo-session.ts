@@ -1,5 +1,5 @@
 /**
- * One run of {@link APO}: the beam search itself (rounds, children, critiques and edits, scoring on
+ * One run of `APO`: the beam search itself (rounds, children, critiques and edits, scoring on
  * validation batches), resuming from `apo_rounds`, and the SQL reads of rewards and LLM calls.
  */
 import { setMaxListeners } from 'node:events';
@@ -13,7 +13,6 @@ import { abortableSleep } from '../../timers/index.ts';
 import type { AlgorithmContext, AlgorithmStore } from '../algorithm.ts';
 import { readFinalRewards } from '../rollout-reward.ts';
 import { TrainingFailedError, formatRolloutFailure, readRolloutFailure } from '../training-failed-error.ts';
-import type { APO } from './apo.ts';
 import { apoDataForStore, sqlString } from './apo-data.ts';
 import type { ApoData } from './apo-data.ts';
 import type { ApoRunStart, ResolvedApoOptions } from './apo-options.ts';
@@ -65,7 +64,7 @@ const NO_LLM_CALLS_HINT =
   "instrument the SDK in the agent module — `import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai'; " +
   'new OpenAIInstrumentation().manuallyInstrument(OpenAI);` — or wrap each call in a GenAI span (`gen_ai.*` attributes).';
 
-/** One call of {@link APO.run}. */
+/** One call of `APO.run`. */
 export class ApoSession<TTask> {
   readonly #options: ResolvedApoOptions<TTask>;
   readonly #openai: OpenAI;
