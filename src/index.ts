@@ -42,7 +42,7 @@ export type { EmitOptions, OperationOptions, OtelTracerOptions, RewardDimensions
 // ── collector and store ──────────────────────────────────────────────────────────────────────────
 export { Collector } from '../collector/index.ts';
 export type { CollectorOptions } from '../collector/index.ts';
-export { StoreClient, StoreHttpError } from './store/index.ts';
+export { ExportFileError, StoreClient, StoreHttpError, StoreUnreachableError } from './store/index.ts';
 export type {
   Attempt,
   AttemptStatus,
@@ -68,6 +68,7 @@ export type { ApoCandidateScore, ApoData, ApoOptions, ApoResult, ApoRoundRecord 
 export type {
   Algorithm,
   AlgorithmContext,
+  AlgorithmData,
   AlgorithmFunction,
   AlgorithmLike,
   AlgorithmStore,

@@ -33,7 +33,7 @@ export type {
   ResolvedApoOptions,
   TemplateCheck,
 } from './apo/index.ts';
-export type { Algorithm, AlgorithmContext, AlgorithmFunction, AlgorithmLike, AlgorithmStore } from './algorithm.ts';
+export type { Algorithm, AlgorithmContext, AlgorithmData, AlgorithmFunction, AlgorithmLike, AlgorithmStore } from './algorithm.ts';
 export type { BaselineOptions, BaselineResult, BaselineTaskResult } from './baseline.ts';
 export type { AttemptReward } from './rollout-reward.ts';
 export type { RunAlgorithmOptions } from './run-algorithm.ts';

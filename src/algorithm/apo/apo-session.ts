@@ -90,7 +90,7 @@ export class ApoSession<TTask> {
     this.#openai = openai;
     this.#limit = limit;
     this.#store = context.store;
-    this.#data = options.data ?? apoDataForStore(context.store);
+    this.#data = options.data ?? context.data ?? apoDataForStore(context.store);
     this.#signal = context.signal;
     // Every concurrent wait and model call listens on this one signal: many listeners are expected.
     setMaxListeners(0, this.#signal);
