@@ -1,6 +1,7 @@
 export { toAlgorithm } from './algorithm.ts';
 export {
   APO,
+  APO_TABLES,
   ApoRoundsTable,
   EDIT_PROMPT_VARIANTS,
   GRADIENT_PROMPT_VARIANTS,
