@@ -3,6 +3,7 @@ import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from './database.ts';
 import { GroupCommitter } from './group-committer.ts';
+import { SinkQueue } from './sink-queue.ts';
 import { appendPackedRows } from './row-pack.ts';
 import { LLM_CALL_COLUMN_KINDS, REWARD_COLUMN_KINDS, SPAN_COLUMN_KINDS } from './span-rows.ts';
 import type { SpanRows } from './span-rows.ts';
@@ -80,9 +81,7 @@ interface Lane {
  */
 export class DuckDBSpanSink implements SpanSink {
   readonly #committer: GroupCommitter<SpanRows, Lane>;
-  readonly #maxQueuedSpans: number;
-  readonly #retryAfterMillis: number;
-  #queuedSpans = 0;
+  readonly #queue: SinkQueue<SpanRows>;
   #storedSpans: number;
   #checkpointedRowGroups: number;
   #closed = false;
@@ -93,8 +92,6 @@ export class DuckDBSpanSink implements SpanSink {
     this.#storedSpans = storedSpans;
     this.#checkpointedRowGroups = Math.floor(storedSpans / ROW_GROUP_ROWS);
     this.#beforeWrite = options.beforeWrite;
-    this.#maxQueuedSpans = options.maxQueuedSpans ?? 262_144;
-    this.#retryAfterMillis = options.retryAfterMillis ?? 1000;
     const onCommitted = options.onCommitted;
     const checkpointWalBytes = options.checkpointWalBytes ?? 128 * 1024 * 1024;
     this.#committer = new GroupCommitter<SpanRows, Lane>({
@@ -117,6 +114,7 @@ export class DuckDBSpanSink implements SpanSink {
         }
       },
     });
+    this.#queue = new SinkQueue(this.#committer, options.maxQueuedSpans ?? 262_144, options.retryAfterMillis ?? 1000);
     this.#release = release;
   }
 
@@ -173,7 +171,7 @@ export class DuckDBSpanSink implements SpanSink {
 
   /** Spans accepted but not yet committed. */
   get queuedSpans(): number {
-    return this.#queuedSpans;
+    return this.#queue.queued;
   }
 
   /**
@@ -183,25 +181,9 @@ export class DuckDBSpanSink implements SpanSink {
   write(rows: SpanRows, options: SpanSinkWriteOptions = {}): Promise<SinkWriteResult> {
     if (this.#closed) return Promise.reject(new Error('The span sink is closed'));
     if (rows.spanCount === 0) return Promise.resolve({ kind: 'written' });
-    // An oversized single write is still taken when the queue is empty, so it can always progress.
-    if (this.#queuedSpans > 0 && this.#queuedSpans + rows.spanCount > this.#maxQueuedSpans) {
-      return Promise.resolve({ kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis, reason: 'queue-full' });
-    }
+    if (!this.#queue.admits(rows.spanCount)) return Promise.resolve(this.#queue.full());
     this.#beforeWrite?.(rows);
-    this.#queuedSpans += rows.spanCount;
-    return this.#committer.submitWithDeadline(rows, { deadline: options.deadline }).then(
-      (outcome): SinkWriteResult => {
-        this.#queuedSpans -= rows.spanCount;
-        if (outcome === 'expired') {
-          return { kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis, reason: 'deadline' };
-        }
-        return { kind: 'written' };
-      },
-      (error: unknown) => {
-        this.#queuedSpans -= rows.spanCount;
-        throw error;
-      },
-    );
+    return this.#queue.submit(rows, rows.spanCount, options.deadline);
   }
 
   flush(): Promise<void> {

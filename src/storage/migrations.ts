@@ -419,19 +419,24 @@ export async function migrate(connection: DuckDBConnection): Promise<number[]> {
   const applied: number[] = [];
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
-    await connection.run('BEGIN TRANSACTION');
-    try {
-      for (const statement of migration.statements) await connection.run(statement);
-      await connection.run('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
-        migration.version,
-        migration.description,
-      ]);
-      await connection.run('COMMIT');
-    } catch (error) {
-      await connection.run('ROLLBACK');
-      throw error;
-    }
+    await applyMigration(connection, migration.statements, 'INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
+      migration.version,
+      migration.description,
+    ]);
     applied.push(migration.version);
   }
   return applied;
+}
+
+/** Runs a migration's statements and the row that records it (`record`, with `values`) in one transaction. */
+export async function applyMigration(connection: DuckDBConnection, statements: readonly string[], record: string, values: (string | number)[]): Promise<void> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    for (const statement of statements) await connection.run(statement);
+    await connection.run(record, values);
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK');
+    throw error;
+  }
 }

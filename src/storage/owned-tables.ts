@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { applyMigration } from './migrations.ts';
 
 /** One schema change of a module's tables. Versions count from 1 for each owner. */
 export interface TableMigration {
@@ -52,19 +53,11 @@ export async function migrateOwnedTables(connection: DuckDBConnection, tables: r
       throw new Error(`The tables of \`${owner}\` have schema version ${current}, newer than this build's ${migrations.length}: upgrade agentlightning-ts`);
     }
     for (const migration of migrations.slice(current)) {
-      await connection.run('BEGIN TRANSACTION');
-      try {
-        for (const statement of migration.statements) await connection.run(statement);
-        await connection.run('INSERT INTO table_migrations (owner, version, description) VALUES ($1, $2, $3)', [
-          owner,
-          migration.version,
-          migration.description,
-        ]);
-        await connection.run('COMMIT');
-      } catch (error) {
-        await connection.run('ROLLBACK');
-        throw error;
-      }
+      await applyMigration(connection, migration.statements, 'INSERT INTO table_migrations (owner, version, description) VALUES ($1, $2, $3)', [
+        owner,
+        migration.version,
+        migration.description,
+      ]);
       applied.push(`${owner}@${migration.version}`);
     }
   }
