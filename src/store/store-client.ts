@@ -420,7 +420,11 @@ export class StoreClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const what = refused === undefined ? `${method} ${path}` : null;
+    // What a refusal says: the collector's words for SQL and export, else the method and path.
+    const refusal = (status: number, payload: unknown, answered: boolean): string =>
+      refused === undefined
+        ? `${method} ${path}${answered ? ` answered ${status}` : ''}: ${detailText(payload)}`
+        : `The collector refused ${refused} (${status}): ${detailText(payload)}`;
     let retries = 0;
     for (let attempt = 0; ; attempt++) {
       let failure: unknown;
@@ -428,25 +432,21 @@ export class StoreClient {
       let busy = false;
       try {
         const answer = await this.#send(this.baseUrl + path, { method, headers, body: text, deadline, signal, sink });
+        const { status } = answer;
         const payload = parsePayload(answer.text);
-        if (answer.status >= 200 && answer.status < 300) return payload as T;
+        if (status >= 200 && status < 300) return payload as T;
         retryAfterMillis = retryAfterOf(answer.headers);
-        const message = what === null ? `The collector refused ${refused} (${answer.status}): ${detailText(payload)}` : null;
-        // Only the calls that name what they ask (SQL, export) wait out a busy collector's 429.
-        busy = (answer.status === 429 && refused !== undefined && idempotent) || answer.status === 503;
-        if (answer.status < 500 && !busy) throw errorFor(answer.status, payload, message ?? `${what}: ${detailText(payload)}`, retryAfterMillis);
-        failure =
-          refused !== undefined && (answer.status === 429 || answer.status === 503)
-            ? errorFor(answer.status, payload, message ?? `${what} answered ${answer.status}: ${detailText(payload)}`, retryAfterMillis)
-            : new StoreHttpError(answer.status, message ?? `${what} answered ${answer.status}: ${detailText(payload)}`);
-        if (!idempotent && answer.status !== 503) throw failure;
+        // A 503 is retried; a 429 only by the calls that name what they ask (SQL, export) and change nothing.
+        busy = status === 503 || (status === 429 && refused !== undefined && idempotent);
+        if (status < 500 && !busy) throw errorFor(status, payload, refusal(status, payload, false), retryAfterMillis);
+        failure = refused !== undefined && busy ? errorFor(status, payload, refusal(status, payload, true), retryAfterMillis) : new StoreHttpError(status, refusal(status, payload, true));
+        if (!idempotent && status !== 503) throw failure;
       } catch (error) {
-        if (error instanceof AglError && error.status < 500 && error !== failure) throw error;
-        if (error === failure) throw error;
+        if (error === failure || (error instanceof AglError && error.status < 500)) throw error;
         if (signal?.aborted) throw signal.reason ?? error;
         if (error instanceof DOMException && error.name === 'TimeoutError') throw error;
-        if (!idempotent && !isConnectionRefused(error)) throw unreachableError && isNetworkError(error) ? new StoreUnreachableError(this.baseUrl, error) : error;
         failure = unreachableError && isNetworkError(error) ? new StoreUnreachableError(this.baseUrl, error) : error;
+        if (!idempotent && !isConnectionRefused(error)) throw failure;
       }
       if (!(busy && waitWhileBusy) && retries++ >= this.#maxRetries) throw failure;
       const backoff = Math.min(5000, this.#retryDelayMillis * 2 ** attempt) * (0.5 + Math.random() / 2);
