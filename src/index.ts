@@ -78,6 +78,9 @@ export type {
   BaselineTaskResult,
   RunAlgorithmOptions,
 } from './algorithm/index.ts';
+// An algorithm's own tables in the collector's database (APO's apo_rounds is one).
+export { registerTables } from './storage/index.ts';
+export type { OwnedTables, TableMigration } from './storage/index.ts';
 export { AgentLightningServer, Trainer } from './trainer/index.ts';
 export type {
   AgentLightningServerOptions,
