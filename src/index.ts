@@ -42,7 +42,7 @@ export type { EmitOptions, OperationOptions, OtelTracerOptions, RewardDimensions
 // ── collector and store ──────────────────────────────────────────────────────────────────────────
 export { Collector } from '../collector/index.ts';
 export type { CollectorOptions } from '../collector/index.ts';
-export { StoreClient, StoreHttpError } from './store/index.ts';
+export { ExportFileError, StoreClient, StoreHttpError, StoreUnreachableError } from './store/index.ts';
 export type {
   Attempt,
   AttemptStatus,
@@ -68,6 +68,7 @@ export type { ApoCandidateScore, ApoData, ApoOptions, ApoResult, ApoRoundRecord 
 export type {
   Algorithm,
   AlgorithmContext,
+  AlgorithmData,
   AlgorithmFunction,
   AlgorithmLike,
   AlgorithmStore,
@@ -77,6 +78,9 @@ export type {
   BaselineTaskResult,
   RunAlgorithmOptions,
 } from './algorithm/index.ts';
+// An algorithm's own tables in the collector's database (APO's apo_rounds is one).
+export { registerTables } from './storage/index.ts';
+export type { OwnedTables, TableMigration } from './storage/index.ts';
 export { AgentLightningServer, Trainer } from './trainer/index.ts';
 export type {
   AgentLightningServerOptions,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { TrainPreset } from '../../src/cli/train-config.ts';
+import type { TrainPreset } from '../../src/cli/train-config-keys.ts';
 import { BASELINE_PROMPT } from './room-agent.ts';
 import { TUTORIAL_APO_OPTIONS } from './train-room-selector.ts';
 

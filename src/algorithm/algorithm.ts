@@ -1,11 +1,26 @@
+import type { Json } from '@duckdb/node-api';
 import type { Logger } from '../logging/index.ts';
 import type { LightningStore } from '../store/index.ts';
+import type { ApoRoundRecord } from './apo/apo-round-record.ts';
 
 /**
  * The store as an algorithm sees it: the collector's own `LightningStore` (in process) or a
  * `StoreClient` (an algorithm process talking to `agl serve`).
  */
 export type AlgorithmStore = Omit<LightningStore, 'close'>;
+
+/**
+ * What an algorithm may ask of the collector besides the store API: read-only SQL over its tables
+ * (`spans`, `rewards`, `llm_calls`…), and the writer of APO's round records (`apo_rounds`). In the
+ * collector's process that is its database (`LocalApoData`); elsewhere its HTTP API through a
+ * `StoreClient` (`RemoteApoData`).
+ */
+export interface AlgorithmData {
+  /** Rows of one read-only statement as objects keyed by column name. */
+  query(sql: string): Promise<Record<string, Json>[]>;
+  /** Records one round of an APO training (the same run and round again replaces it). */
+  recordRound(round: ApoRoundRecord): Promise<void>;
+}
 
 /** What an algorithm is given. */
 export interface AlgorithmContext<TTask = unknown> {
@@ -19,6 +34,11 @@ export interface AlgorithmContext<TTask = unknown> {
   signal: AbortSignal;
   /** Where progress goes. */
   log: Logger;
+  /**
+   * SQL over the collector's tables (and APO's round records). `Trainer` and `runAlgorithm` set
+   * it. @default found from `store` when it is a collector's store in this process or a `StoreClient`
+   */
+  data?: AlgorithmData;
 }
 
 /**

@@ -100,7 +100,7 @@ export class Baseline<TTask = unknown> implements Algorithm<TTask, BaselineResul
     const results: BaselineTaskResult<TTask>[] = [];
     for (const [index, rollout] of rollouts.entries()) {
       const status = finished.get(rollout.rollout_id) ?? (await store.getRollout(rollout.rollout_id))?.status ?? rollout.status;
-      const { reward, dimensions } = status === 'succeeded' ? await readAttemptReward(store, rollout.rollout_id) : { reward: null, dimensions: {} };
+      const { reward, dimensions } = status === 'succeeded' ? await readAttemptReward(store, rollout.rollout_id, 'latest', context.data) : { reward: null, dimensions: {} };
       const failure = status === 'failed' || status === 'cancelled' ? await readRolloutFailure(store, rollout.rollout_id) : null;
       results.push({ index, input: tasks[index], rolloutId: rollout.rollout_id, status, reward, dimensions, failure });
     }

@@ -1,6 +1,7 @@
 export { toAlgorithm } from './algorithm.ts';
 export {
   APO,
+  APO_TABLES,
   ApoRoundsTable,
   EDIT_PROMPT_VARIANTS,
   GRADIENT_PROMPT_VARIANTS,
@@ -33,7 +34,7 @@ export type {
   ResolvedApoOptions,
   TemplateCheck,
 } from './apo/index.ts';
-export type { Algorithm, AlgorithmContext, AlgorithmFunction, AlgorithmLike, AlgorithmStore } from './algorithm.ts';
+export type { Algorithm, AlgorithmContext, AlgorithmData, AlgorithmFunction, AlgorithmLike, AlgorithmStore } from './algorithm.ts';
 export type { BaselineOptions, BaselineResult, BaselineTaskResult } from './baseline.ts';
 export type { AttemptReward } from './rollout-reward.ts';
 export type { RunAlgorithmOptions } from './run-algorithm.ts';

@@ -31,9 +31,9 @@ export async function readFinalRewards(sql: RewardSql, rolloutIds: readonly stri
 
 /**
  * Reads an attempt's final reward (`attemptId` `'latest'`: the rollout's latest attempt) from the
- * `final_rewards` view, and every dimension of the span it came from. The SQL goes to the store's
- * collector: its database when the store is a collector's in this process, else its HTTP API (a
- * `StoreClient`); `sql` overrides that.
+ * `final_rewards` view, and every dimension of the span it came from. The SQL goes to `sql` (an
+ * algorithm passes its `context.data`), else to the store's collector: its database when the store
+ * is a collector's in this process, else its HTTP API (a `StoreClient`).
  */
 export async function readAttemptReward(
   store: AlgorithmStore,

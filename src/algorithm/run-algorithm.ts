@@ -4,7 +4,8 @@ import { createLogger } from '../logging/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { StoreClient } from '../store/index.ts';
 import { toAlgorithm } from './algorithm.ts';
-import type { AlgorithmLike, AlgorithmStore } from './algorithm.ts';
+import type { AlgorithmData, AlgorithmLike, AlgorithmStore } from './algorithm.ts';
+import { apoDataForStore } from './apo/apo-data.ts';
 
 /** Options of {@link runAlgorithm}. */
 export interface RunAlgorithmOptions<TTask = unknown> {
@@ -12,6 +13,8 @@ export interface RunAlgorithmOptions<TTask = unknown> {
   store?: string | AlgorithmStore;
   /** Bearer token when `store` is a URL. @default `AGL_TOKEN` */
   token?: string;
+  /** SQL over the collector's tables, for the algorithm's `context.data`. @default found from `store` (see `apoDataForStore`) */
+  data?: AlgorithmData;
   /** @default [] */
   trainDataset?: readonly TTask[];
   valDataset?: readonly TTask[];
@@ -40,5 +43,15 @@ export async function runAlgorithm<TTask, TResult>(algorithm: AlgorithmLike<TTas
     valDataset: options.valDataset,
     signal: options.signal ?? new AbortController().signal,
     log: options.log ?? createLogger('info'),
+    data: options.data ?? dataOf(store),
   });
+}
+
+/** The store's SQL access, or none (an algorithm that needs it then says so when it asks). */
+function dataOf(store: AlgorithmStore): AlgorithmData | undefined {
+  try {
+    return apoDataForStore(store);
+  } catch {
+    return undefined;
+  }
 }

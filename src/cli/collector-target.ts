@@ -1,4 +1,5 @@
 import { Database } from '../storage/index.ts';
+import { StoreClient } from '../store/index.ts';
 
 /** The collector `agl sql` and `agl export` ask when neither `--server` nor `--db` is given. */
 export const DEFAULT_SERVER = 'http://127.0.0.1:4318';
@@ -11,6 +12,14 @@ export async function serverAnswers(server: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The client `agl sql` and `agl export` ask a collector with. No time limit of its own: the
+ * collector bounds each query (`agl serve --sql-timeout`), and an export takes as long as it takes.
+ */
+export function collectorClient(server: string, token: string | undefined): StoreClient {
+  return new StoreClient({ baseUrl: new URL(server).origin, token, timeoutMillis: 2 ** 31 - 1 });
 }
 
 /**

@@ -1,9 +1,5 @@
-import { DEFAULT_SERVER, openReadOnly, serverAnswers } from './collector-target.ts';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { DEFAULT_SERVER, collectorClient, openReadOnly, serverAnswers } from './collector-target.ts';
 import { dirname, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { AglError } from '../errors/index.ts';
 import { EXPORT_FORMATS, EXPORT_WHATS, exportToFile, parseExportRequest } from '../export/index.ts';
@@ -96,30 +92,7 @@ function toOptionNames(message: string): string {
 }
 
 async function exportFromServer(server: string, body: ExportRequestBody, out: string, token: string | undefined): Promise<number> {
-  let response: Response;
-  try {
-    response = await fetch(new URL('/v1/agl/export', server), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new Error(`Cannot reach the collector at ${server}: ${(error as Error).message}`);
-  }
-  if (!response.ok || !response.body) {
-    const detail = ((await response.json().catch(() => null)) as { detail?: string } | null)?.detail;
-    throw new Error(`The collector refused the export (${response.status}): ${detail ?? response.statusText}`);
-  }
-  // Written next to the target and renamed, so that a broken transfer never leaves half a file.
-  const partial = `${out}.partial-${process.pid}`;
-  try {
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(partial));
-    await rename(partial, out);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw new Error(`Writing ${out} failed: ${(error as Error).message}`);
-  }
-  return Number(response.headers.get('x-agl-export-rows'));
+  return (await collectorClient(server, token).export(body, out)).rows;
 }
 
 async function exportFromFile(path: string, request: ExportRequest, out: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { DEFAULT_SERVER, openReadOnly, serverAnswers } from './collector-target.ts';
+import { DEFAULT_SERVER, collectorClient, openReadOnly, serverAnswers } from './collector-target.ts';
 import { parseArgs } from 'node:util';
 import { runReadOnlyQuery } from '../storage/index.ts';
 import type { QueryResult } from '../storage/index.ts';
@@ -71,21 +71,8 @@ export async function sqlCommand(args: string[]): Promise<number> {
 /** A mistake in the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
-async function queryServer(server: string, query: string, maxRows: number, token: string | undefined): Promise<QueryResult> {
-  const url = new URL('/v1/agl/sql', server);
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, max_rows: maxRows }),
-    });
-  } catch (error) {
-    throw new Error(`Cannot reach the collector at ${server}: ${(error as Error).message}`);
-  }
-  const body = (await response.json().catch(() => null)) as { detail?: string } | null;
-  if (!response.ok) throw new Error(`The collector refused the query (${response.status}): ${body?.detail ?? response.statusText}`);
-  return body as unknown as QueryResult;
+function queryServer(server: string, query: string, maxRows: number, token: string | undefined): Promise<QueryResult> {
+  return collectorClient(server, token).sql(query, { maxRows });
 }
 
 interface LocalQueryOptions {

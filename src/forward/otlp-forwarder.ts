@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/index.ts';
+import { abortableSleep } from '../timers/index.ts';
 
 /** Options of {@link OtlpForwarder}. */
 export interface OtlpForwarderOptions {
@@ -253,7 +254,7 @@ export class OtlpForwarder {
       }
       this.#warn(`${attempt.error} (retrying)`);
       this.#retried += 1;
-      await sleep(delay, signal);
+      await abortableSleep(delay, signal);
       if (signal.aborted) return;
       backoff = Math.min(this.#maxBackoffMillis, backoff * 2);
     }
@@ -335,18 +336,6 @@ function retryAfterMillis(header: string | null): number | null {
   if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
   const date = Date.parse(header);
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
-}
-
-function sleep(millis: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, millis);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function positiveInteger(name: string, value: number): number {

@@ -5,6 +5,8 @@
  */
 import type { Attributes } from '../spans/index.ts';
 import { decodeAnyValue, decodeAttributes } from './decode-json-attributes.ts';
+import { decodeJsonResource, decodeJsonScope } from './decode-json-scope.ts';
+import type { JsonScopeContext } from './decode-json-scope.ts';
 import { SPAN_ID_BYTES, TRACE_ID_BYTES, isAllZeroHex, isHex } from './id-validation.ts';
 import { JsonShapeError, asArray, asElement, asEnum, asIdString, asObject, asString, asUint32, asUint64 } from './json-field-readers.ts';
 import type { DecodedLogs, LogRecord } from './log-record.ts';
@@ -19,13 +21,7 @@ const SEVERITY_NUMBER_BY_NAME: Readonly<Record<string, number>> = Object.fromEnt
   ),
 ]);
 
-interface ScopeContext {
-  resource: Attributes;
-  resourceSchemaUrl: string;
-  scopeName: string;
-  scopeVersion: string;
-  scopeAttributes: Attributes;
-}
+type ScopeContext = JsonScopeContext;
 
 /**
  * Decodes an OTLP `ExportLogsServiceRequest` in OTLP/JSON (the body of an `application/json` POST
@@ -52,21 +48,12 @@ export function decodeLogsJson(body: Uint8Array | string): DecodedLogs {
 
 function decodeResourceLogs(value: unknown, records: LogRecord[], rejections: SpanRejections): void {
   const resourceLogs = asElement(value, '');
-  const resourceObject = asObject(resourceLogs.resource, 'resource');
-  const resource: Attributes = {};
-  if (resourceObject !== undefined) decodeAttributes(resourceObject.attributes, resource, 'resource.attributes');
-  const resourceSchemaUrl = asString(resourceLogs.schemaUrl ?? resourceLogs.schema_url, 'schemaUrl');
+  const resource = decodeJsonResource(resourceLogs);
   const scopeLogsList = asArray(resourceLogs.scopeLogs ?? resourceLogs.scope_logs, 'scopeLogs');
   for (let index = 0; index < scopeLogsList.length; index++) {
     try {
       const scopeLogs = asElement(scopeLogsList[index], '');
-      const scope = asObject(scopeLogs.scope, 'scope');
-      const context: ScopeContext = { resource, resourceSchemaUrl, scopeName: '', scopeVersion: '', scopeAttributes: {} };
-      if (scope !== undefined) {
-        context.scopeName = asString(scope.name, 'scope.name');
-        context.scopeVersion = asString(scope.version, 'scope.version');
-        decodeAttributes(scope.attributes, context.scopeAttributes, 'scope.attributes');
-      }
+      const context = decodeJsonScope(asObject(scopeLogs.scope, 'scope'), resource);
       const recordList = asArray(scopeLogs.logRecords ?? scopeLogs.log_records, 'logRecords');
       for (let recordIndex = 0; recordIndex < recordList.length; recordIndex++) {
         try {

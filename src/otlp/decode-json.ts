@@ -9,10 +9,10 @@
  * This file walks the request down to its spans, events and links; attribute values are decoded in
  * `decode-json-attributes.ts`, and each field is read and type-checked by `json-field-readers.ts`.
  */
-import { Buffer } from 'node:buffer';
-import { InvalidRequestError } from '../errors/index.ts';
 import type { Attributes, DecodedTraces, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../spans/index.ts';
 import { decodeAttributes } from './decode-json-attributes.ts';
+import { decodeJsonResource, decodeJsonScope } from './decode-json-scope.ts';
+import type { JsonScopeContext } from './decode-json-scope.ts';
 import {
   SPAN_ID_BYTES,
   TRACE_ID_BYTES,
@@ -22,7 +22,7 @@ import {
   isHex,
 } from './id-validation.ts';
 import { JsonShapeError, asArray, asElement, asEnum, asIdString, asObject, asString, asUint32, asUint64 } from './json-field-readers.ts';
-import { parseLosslessJson } from './lossless-json.ts';
+import { parseJsonRequest } from './json-request.ts';
 import { SpanRejections } from './span-rejections.ts';
 
 // The JSON objects are read field by field with both spellings written out at each site, e.g.
@@ -45,13 +45,7 @@ const STATUS_CODE_BY_NAME: Readonly<Record<string, number>> = {
 };
 
 /** What the spans of one `ScopeSpans` share. */
-interface ScopeContext {
-  resource: Attributes;
-  resourceSchemaUrl: string;
-  scopeName: string;
-  scopeVersion: string;
-  scopeAttributes: Attributes;
-}
+type ScopeContext = JsonScopeContext;
 
 /**
  * Decodes an OTLP `ExportTraceServiceRequest` in OTLP/JSON (the body of an `application/json`
@@ -68,20 +62,10 @@ interface ScopeContext {
  *   (e.g. `resourceSpans` is not an array, a timestamp is not an integer, an enum name is unknown).
  */
 export function decodeTracesJson(body: Uint8Array | string): DecodedTraces {
-  let text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  // RFC 8259 lets parsers skip a byte order mark, which JSON.parse itself rejects.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let request: unknown;
-  try {
-    request = parseLosslessJson(text);
-  } catch (error) {
-    throw new InvalidRequestError(`The body is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
   const spans: SpanRecord[] = [];
   const rejections = new SpanRejections();
-  try {
-    const requestObject = asElement(request, '');
-    const resourceSpansList = asArray(requestObject.resourceSpans ?? requestObject.resource_spans, 'resourceSpans');
+  parseJsonRequest(body, 'ExportTraceServiceRequest', (request) => {
+    const resourceSpansList = asArray(request.resourceSpans ?? request.resource_spans, 'resourceSpans');
     for (let index = 0; index < resourceSpansList.length; index++) {
       try {
         decodeResourceSpans(resourceSpansList[index], spans, rejections);
@@ -89,32 +73,20 @@ export function decodeTracesJson(body: Uint8Array | string): DecodedTraces {
         throw error instanceof JsonShapeError ? error.within(`resourceSpans[${index}]`) : error;
       }
     }
-  } catch (error) {
-    if (!(error instanceof JsonShapeError)) throw error;
-    const where = error.path === '' ? '' : ` at ${error.path}`;
-    throw new InvalidRequestError(`Invalid OTLP/JSON ExportTraceServiceRequest${where}: ${error.message}`, { cause: error });
-  }
+  });
   return { spans, rejectedSpans: rejections.count, rejectionMessage: rejections.message() };
 }
 
 function decodeResourceSpans(value: unknown, spans: SpanRecord[], rejections: SpanRejections): void {
   const resourceSpans = asElement(value, '');
-  const resourceObject = asObject(resourceSpans.resource, 'resource');
-  const resource: Attributes = {};
-  if (resourceObject !== undefined) decodeAttributes(resourceObject.attributes, resource, 'resource.attributes');
-  const resourceSchemaUrl = asString(resourceSpans.schemaUrl ?? resourceSpans.schema_url, 'schemaUrl');
+  const resource = decodeJsonResource(resourceSpans);
   const scopeSpansList = asArray(resourceSpans.scopeSpans ?? resourceSpans.scope_spans, 'scopeSpans');
   for (let index = 0; index < scopeSpansList.length; index++) {
     const scopeSpans = asElement(scopeSpansList[index], `scopeSpans[${index}]`);
     const scope = asObject(scopeSpans.scope, `scopeSpans[${index}].scope`);
-    const context: ScopeContext = { resource, resourceSchemaUrl, scopeName: '', scopeVersion: '', scopeAttributes: {} };
     const spanList = asArray(scopeSpans.spans, `scopeSpans[${index}].spans`);
     try {
-      if (scope !== undefined) {
-        context.scopeName = asString(scope.name, 'scope.name');
-        context.scopeVersion = asString(scope.version, 'scope.version');
-        decodeAttributes(scope.attributes, context.scopeAttributes, 'scope.attributes');
-      }
+      const context = decodeJsonScope(scope, resource);
       for (let spanIndex = 0; spanIndex < spanList.length; spanIndex++) {
         try {
           decodeSpan(spanList[spanIndex], context, spans, rejections);

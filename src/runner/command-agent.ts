@@ -1,11 +1,11 @@
 import { context as otelContext } from '@opentelemetry/api';
-import { AgentResources, PromptTemplate, toResourceJson } from '../agent/index.ts';
+import { AgentResources, PromptTemplate, renderTaskPrompt, toResourceJson } from '../agent/index.ts';
 import type { Agent, RunContext, RunOutcome } from '../agent/index.ts';
 import { createLogger } from '../logging/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { StoreClient } from '../store/index.ts';
 import { AGL_ROLLOUT_MODE, RolloutScope, emitReward, setRolloutScope, traceRollout } from '../tracing/index.ts';
-import { abortableSleep } from './abortable-sleep.ts';
+import { abortableSleep } from '../timers/index.ts';
 import { commandEnvironment } from './command-environment.ts';
 import { CommandExitError, CommandGraderError, CommandNoRewardError, CommandSpawnError, CommandTimeoutError } from './command-errors.ts';
 import { runCommandProcess } from './command-process.ts';
@@ -286,25 +286,11 @@ export class CommandAgent implements Agent<unknown, CommandOutput> {
     } catch {
       return { template: null, rendered: null };
     }
-    const candidates: Record<string, unknown>[] = [];
-    if (typeof task === 'object' && task !== null && !Array.isArray(task)) {
-      candidates.push(task as Record<string, unknown>);
-      const input = (task as { task_input?: unknown }).task_input;
-      if (typeof input === 'object' && input !== null && !Array.isArray(input)) candidates.push(input as Record<string, unknown>);
-    } else {
-      candidates.push({ task });
-    }
-    let firstError: unknown;
-    for (const values of candidates) {
-      try {
-        return { template: prompt.template, rendered: prompt.format(values) };
-      } catch (error) {
-        firstError ??= error;
-      }
-    }
+    const rendering = renderTaskPrompt(prompt, task);
+    if (rendering.text !== null) return { template: prompt.template, rendered: rendering.text };
     if (!this.#warnedPrompt) {
       this.#warnedPrompt = true;
-      this.#logger.warn(`Command agent: the prompt template does not render for a task (${(firstError as Error).message}); AGL_PROMPT is left unset, AGL_PROMPT_TEMPLATE holds the template`);
+      this.#logger.warn(`Command agent: the prompt template does not render for a task (${(rendering.error as Error).message}); AGL_PROMPT is left unset, AGL_PROMPT_TEMPLATE holds the template`);
     }
     return { template: prompt.template, rendered: null };
   }

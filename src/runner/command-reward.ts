@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readAttemptReward } from '../algorithm/index.ts';
 import type { AttemptReward } from '../algorithm/index.ts';
-import { abortableSleep } from './abortable-sleep.ts';
+import { StoreClient } from '../store/index.ts';
 
 /** Read-only SQL over the collector's tables: rows as objects keyed by column name. */
 export interface CommandSql {
@@ -150,39 +150,18 @@ export interface HttpCommandSqlOptions {
  * retried within the time limit, since every finished rollout of every runner asks once.
  */
 export class HttpCommandSql implements CommandSql {
-  readonly #baseUrl: string;
-  readonly #token: string | undefined;
-  readonly #timeoutMillis: number;
+  readonly #client: StoreClient;
 
   constructor(options: HttpCommandSqlOptions) {
-    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.#token = options.token;
-    this.#timeoutMillis = options.timeoutMillis ?? 30_000;
+    this.#client = new StoreClient({
+      baseUrl: options.baseUrl,
+      token: options.token ?? '',
+      timeoutMillis: options.timeoutMillis ?? 30_000,
+      retryDelayMillis: 50,
+    });
   }
 
-  async query(sql: string): Promise<Record<string, unknown>[]> {
-    const deadline = Date.now() + this.#timeoutMillis;
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    for (let attempt = 0; ; attempt++) {
-      const response = await fetch(`${this.#baseUrl}/v1/agl/sql`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ query: sql, max_rows: 100_000 }),
-        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
-      });
-      const text = await response.text();
-      if (response.ok) {
-        const result = JSON.parse(text) as { columns: { name: string }[]; rows: unknown[][] };
-        return result.rows.map((row) => Object.fromEntries(result.columns.map((column, index) => [column.name, row[index]])));
-      }
-      if ((response.status === 429 || response.status === 503) && Date.now() < deadline) {
-        const retryAfter = Number(response.headers.get('retry-after'));
-        const wait = Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 50 * 2 ** Math.min(attempt, 5), Math.max(0, deadline - Date.now()));
-        await abortableSleep(wait + Math.random() * 50);
-        continue;
-      }
-      throw new Error(`POST /v1/agl/sql answered ${response.status}: ${text.slice(0, 500)}`);
-    }
+  query(sql: string): Promise<Record<string, unknown>[]> {
+    return this.#client.sqlRows(sql, { maxRows: 100_000, waitWhileBusy: true });
   }
 }

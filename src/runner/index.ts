@@ -1,4 +1,4 @@
-export { abortableSleep } from './abortable-sleep.ts';
+export { abortableSleep } from '../timers/index.ts';
 export { CommandAgent, checkCommandSpec } from './command-agent.ts';
 export { GATEWAY_PLACEHOLDER_API_KEY, appendRolloutResourceAttributes, commandEnvironment, encodeResourceAttributeValue, gatewayBaseUrl } from './command-environment.ts';
 export {

@@ -5,7 +5,7 @@ import { AglError, ConflictError } from '../errors/index.ts';
 import { createLogger } from '../logging/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { AttemptedRollout, LightningStore, NamedResources } from '../store/index.ts';
-import { abortableSleep } from './abortable-sleep.ts';
+import { abortableSleep } from '../timers/index.ts';
 import { FailureLog } from './failure-log.ts';
 
 /**

@@ -6,6 +6,7 @@ import { join, resolve, sep } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { migrate } from './migrations.ts';
+import { migrateOwnedTables } from './owned-tables.ts';
 
 /** Options of {@link Database.open}. */
 export interface DatabaseOptions {
@@ -89,7 +90,10 @@ export class Database {
     const connection = await database.connect();
     try {
       // A new schema goes into the file at once rather than waiting in the WAL for a replay.
-      if (!readOnly && (await migrate(connection)).length > 0) await connection.run('CHECKPOINT');
+      if (!readOnly) {
+        const applied = [...(await migrate(connection)), ...(await migrateOwnedTables(connection))];
+        if (applied.length > 0) await connection.run('CHECKPOINT');
+      }
       // Global settings, set once on the instance before anything else runs. (allowed_directories
       // can't be given in the instance's config through the C API, hence SET GLOBAL.)
       const directories = [database.scratchDirectory, ...(sqlAllowFiles === null ? [] : [sqlAllowFiles])];

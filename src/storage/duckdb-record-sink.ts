@@ -2,6 +2,7 @@ import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from './database.ts';
 import { GroupCommitter } from './group-committer.ts';
+import { SinkQueue } from './sink-queue.ts';
 import { RECORD_TABLE_COLUMNS } from './record-rows.ts';
 import type { RecordRows, RecordTable } from './record-rows.ts';
 import { appendPackedRows } from './row-pack.ts';
@@ -56,15 +57,11 @@ const TABLES = Object.keys(RECORD_TABLE_COLUMNS) as RecordTable[];
  */
 export class DuckDBRecordSink implements RecordSink {
   readonly #committer: GroupCommitter<RecordRows, Lane>;
-  readonly #maxQueuedRecords: number;
-  readonly #retryAfterMillis: number;
+  readonly #queue: SinkQueue<RecordRows>;
   readonly #release: () => void;
-  #queuedRecords = 0;
   #closed = false;
 
   private constructor(lanes: [Lane, Lane], options: DuckDBRecordSinkOptions, release: () => void) {
-    this.#maxQueuedRecords = options.maxQueuedRecords ?? 262_144;
-    this.#retryAfterMillis = options.retryAfterMillis ?? 1000;
     this.#release = release;
     this.#committer = new GroupCommitter<RecordRows, Lane>({
       lanes,
@@ -76,6 +73,7 @@ export class DuckDBRecordSink implements RecordSink {
       commit: (lane) => lane.connection.run('COMMIT').then(() => undefined),
       rollback: (lane) => lane.connection.run('ROLLBACK').then(() => undefined),
     });
+    this.#queue = new SinkQueue(this.#committer, options.maxQueuedRecords ?? 262_144, options.retryAfterMillis ?? 1000);
   }
 
   /** Opens a sink on two connections of its own to `database`. */
@@ -103,28 +101,14 @@ export class DuckDBRecordSink implements RecordSink {
 
   /** Records accepted but not yet committed. */
   get queuedRecords(): number {
-    return this.#queuedRecords;
+    return this.#queue.queued;
   }
 
   write(rows: RecordRows, options: { deadline?: number } = {}): Promise<SinkWriteResult> {
     if (this.#closed) return Promise.reject(new Error('The record sink is closed'));
     if (rows.recordCount === 0) return Promise.resolve({ kind: 'written' });
-    // An oversized single write is still taken when the queue is empty, so it can always progress.
-    if (this.#queuedRecords > 0 && this.#queuedRecords + rows.recordCount > this.#maxQueuedRecords) {
-      return Promise.resolve({ kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis, reason: 'queue-full' });
-    }
-    this.#queuedRecords += rows.recordCount;
-    return this.#committer.submitWithDeadline(rows, { deadline: options.deadline }).then(
-      (outcome): SinkWriteResult => {
-        this.#queuedRecords -= rows.recordCount;
-        if (outcome === 'expired') return { kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis, reason: 'deadline' };
-        return { kind: 'written' };
-      },
-      (error: unknown) => {
-        this.#queuedRecords -= rows.recordCount;
-        throw error;
-      },
-    );
+    if (!this.#queue.admits(rows.recordCount)) return Promise.resolve(this.#queue.full());
+    return this.#queue.submit(rows, rows.recordCount, options.deadline);
   }
 
   flush(): Promise<void> {

@@ -3,6 +3,7 @@ import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from './database.ts';
 import { GroupCommitter } from './group-committer.ts';
+import { SinkQueue } from './sink-queue.ts';
 import { appendPackedRows } from './row-pack.ts';
 import { LLM_CALL_COLUMN_KINDS, REWARD_COLUMN_KINDS, SPAN_COLUMN_KINDS } from './span-rows.ts';
 import type { SpanRows } from './span-rows.ts';
@@ -88,9 +89,7 @@ interface Lane {
  */
 export class DuckDBSpanSink implements SpanSink {
   readonly #committer: GroupCommitter<SpanRows, Lane>;
-  readonly #maxQueuedSpans: number;
-  readonly #retryAfterMillis: number;
-  #queuedSpans = 0;
+  readonly #queue: SinkQueue<SpanRows>;
   #storedSpans: number;
   readonly #checkpointEverySpans: number;
   /** How many times the table had grown by `#checkpointEverySpans` at the last checkpoint. */
@@ -104,8 +103,6 @@ export class DuckDBSpanSink implements SpanSink {
     this.#checkpointEverySpans = options.checkpointEverySpans ?? ROW_GROUP_ROWS / 2;
     this.#checkpointedSteps = Math.floor(storedSpans / this.#checkpointEverySpans);
     this.#beforeWrite = options.beforeWrite;
-    this.#maxQueuedSpans = options.maxQueuedSpans ?? 262_144;
-    this.#retryAfterMillis = options.retryAfterMillis ?? 1000;
     const onCommitted = options.onCommitted;
     const checkpointWalBytes = options.checkpointWalBytes ?? 128 * 1024 * 1024;
     this.#committer = new GroupCommitter<SpanRows, Lane>({
@@ -128,6 +125,7 @@ export class DuckDBSpanSink implements SpanSink {
         }
       },
     });
+    this.#queue = new SinkQueue(this.#committer, options.maxQueuedSpans ?? 262_144, options.retryAfterMillis ?? 1000);
     this.#release = release;
   }
 
@@ -188,7 +186,7 @@ export class DuckDBSpanSink implements SpanSink {
 
   /** Spans accepted but not yet committed. */
   get queuedSpans(): number {
-    return this.#queuedSpans;
+    return this.#queue.queued;
   }
 
   /**
@@ -198,25 +196,9 @@ export class DuckDBSpanSink implements SpanSink {
   write(rows: SpanRows, options: SpanSinkWriteOptions = {}): Promise<SinkWriteResult> {
     if (this.#closed) return Promise.reject(new Error('The span sink is closed'));
     if (rows.spanCount === 0) return Promise.resolve({ kind: 'written' });
-    // An oversized single write is still taken when the queue is empty, so it can always progress.
-    if (this.#queuedSpans > 0 && this.#queuedSpans + rows.spanCount > this.#maxQueuedSpans) {
-      return Promise.resolve({ kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis, reason: 'queue-full' });
-    }
+    if (!this.#queue.admits(rows.spanCount)) return Promise.resolve(this.#queue.full());
     this.#beforeWrite?.(rows);
-    this.#queuedSpans += rows.spanCount;
-    return this.#committer.submitWithDeadline(rows, { deadline: options.deadline }).then(
-      (outcome): SinkWriteResult => {
-        this.#queuedSpans -= rows.spanCount;
-        if (outcome === 'expired') {
-          return { kind: 'overloaded', retryAfterMillis: this.#retryAfterMillis, reason: 'deadline' };
-        }
-        return { kind: 'written' };
-      },
-      (error: unknown) => {
-        this.#queuedSpans -= rows.spanCount;
-        throw error;
-      },
-    );
+    return this.#queue.submit(rows, rows.spanCount, options.deadline);
   }
 
   flush(): Promise<void> {

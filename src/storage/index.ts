@@ -6,6 +6,7 @@ export { attributesToJson, valueToJson } from './json-text.ts';
 export { toLogRows } from './log-rows.ts';
 export { toMetricRows } from './metric-rows.ts';
 export { SCHEMA_VERSION, migrate } from './migrations.ts';
+export { migrateOwnedTables, registerTables, registeredTables } from './owned-tables.ts';
 export { DEFAULT_SQL_MAX_BYTES, DEFAULT_SQL_MAX_MEMORY_GROWTH_BYTES, DEFAULT_SQL_TIMEOUT_MILLIS, runReadOnlyQuery } from './read-only-query.ts';
 export { QueryGate } from './query-gate.ts';
 export { ALLOWED_TABLE_FUNCTIONS, FILE_TABLE_FUNCTIONS, checkReadOnlySql } from './sql-guard.ts';
@@ -20,5 +21,7 @@ export type { GroupCommitterOptions, SubmitOptions, SubmitOutcome } from './grou
 export type { QueryColumn, QueryResult, ReadOnlyQueryOptions } from './read-only-query.ts';
 export type { QueryGateOptions } from './query-gate.ts';
 export type { SqlGuardOptions } from './sql-guard.ts';
-export type { MappedSpan, SinkWriteResult, SpanSink } from './span-sink.ts';
+export type { MappedSpan } from './mapped-span.ts';
+export type { OwnedTables, TableMigration } from './owned-tables.ts';
+export type { SinkWriteResult, SpanSink } from './span-sink.ts';
 export type { SpanAttemptActivity, SpanRows, UnsequencedSpan } from './span-rows.ts';

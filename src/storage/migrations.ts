@@ -156,27 +156,9 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    // Before tables had owners, this created apo_rounds; APO owns it now (see migration 10).
     description: 'apo_rounds: the scores of every round of an APO training',
-    statements: [
-      // One row per completed round of one APO run (round 0 is the initial validation). A run
-      // resumes after its last row. Candidates and the beam are JSON lists of
-      // {resources_id, parent_resources_id, val_batch_score, kept}.
-      `CREATE TABLE apo_rounds (
-        run_id VARCHAR NOT NULL,
-        round INTEGER NOT NULL,
-        completed_at DOUBLE NOT NULL,
-        candidates JSON NOT NULL,
-        beam JSON NOT NULL,
-        leader_resources_id VARCHAR,
-        leader_val_score DOUBLE,
-        best_resources_id VARCHAR,
-        best_val_score DOUBLE,
-        rejected_edits INTEGER NOT NULL,
-        timed_out_rollouts INTEGER NOT NULL,
-        timed_out_rollout_ids JSON NOT NULL,
-        PRIMARY KEY (run_id, round)
-      )`,
-    ],
+    statements: [],
   },
   {
     version: 4,
@@ -209,15 +191,9 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
+    // Before tables had owners, this added columns to apo_rounds; APO owns it now (see migration 10).
     description: 'apo_rounds: failed rollouts, critiques written without LLM calls, and the run fingerprint',
-    statements: [
-      // Rollouts of the round that ended failed or cancelled (scored 0); critiques written from
-      // rollouts none of which had a recorded LLM call (the critic saw no conversation); the hash of
-      // the run's initial resources, datasets and options (its identity: a different one is a new run).
-      'ALTER TABLE apo_rounds ADD COLUMN failed_rollouts INTEGER DEFAULT 0',
-      'ALTER TABLE apo_rounds ADD COLUMN critiques_without_llm_calls INTEGER DEFAULT 0',
-      'ALTER TABLE apo_rounds ADD COLUMN run_fingerprint VARCHAR',
-    ],
+    statements: [],
   },
   {
     version: 7,
@@ -399,6 +375,28 @@ const MIGRATIONS: readonly Migration[] = [
         ) l ON true`,
     ],
   },
+  {
+    version: 10,
+    description: 'table_migrations: the history of the tables that modules own (APO: apo_rounds)',
+    statements: [
+      // A module outside storage declares its own tables (see owned-tables.ts). apo_rounds was
+      // created by migrations 3 and 6 before that: a file that has it, with those columns, has
+      // APO's migrations 1 and 2 already.
+      `CREATE TABLE table_migrations (
+        owner VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        description VARCHAR NOT NULL,
+        applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (owner, version)
+      )`,
+      `INSERT INTO table_migrations (owner, version, description)
+        SELECT 'apo', 1, 'apo_rounds: the scores of every round of an APO training'
+        WHERE EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'apo_rounds')`,
+      `INSERT INTO table_migrations (owner, version, description)
+        SELECT 'apo', 2, 'apo_rounds: failed rollouts, critiques written without LLM calls, and the run fingerprint'
+        WHERE EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'apo_rounds' AND column_name = 'run_fingerprint')`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */
@@ -421,19 +419,24 @@ export async function migrate(connection: DuckDBConnection): Promise<number[]> {
   const applied: number[] = [];
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
-    await connection.run('BEGIN TRANSACTION');
-    try {
-      for (const statement of migration.statements) await connection.run(statement);
-      await connection.run('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
-        migration.version,
-        migration.description,
-      ]);
-      await connection.run('COMMIT');
-    } catch (error) {
-      await connection.run('ROLLBACK');
-      throw error;
-    }
+    await applyMigration(connection, migration.statements, 'INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
+      migration.version,
+      migration.description,
+    ]);
     applied.push(migration.version);
   }
   return applied;
+}
+
+/** Runs a migration's statements and the row that records it (`record`, with `values`) in one transaction. */
+export async function applyMigration(connection: DuckDBConnection, statements: readonly string[], record: string, values: (string | number)[]): Promise<void> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    for (const statement of statements) await connection.run(statement);
+    await connection.run(record, values);
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK');
+    throw error;
+  }
 }

@@ -2,7 +2,7 @@ import type { Attributes, SpanRecord } from '../spans/index.ts';
 import { attributesToJson, valueToJson } from './json-text.ts';
 import { RowPacker, transferables } from './row-pack.ts';
 import type { ColumnKind, PackedRows } from './row-pack.ts';
-import type { MappedSpan } from './span-sink.ts';
+import type { MappedSpan } from './mapped-span.ts';
 
 /**
  * Mapped spans turned into the rows of the `spans`, `span_rewards` and `span_llm_calls` tables,

@@ -1,12 +1,4 @@
-import type { SpanMapping } from '../semconv/index.ts';
-import type { SpanRecord } from '../spans/index.ts';
 import type { SpanRows } from './span-rows.ts';
-
-/** A decoded span together with what the convention mapper read from it. */
-export interface MappedSpan {
-  span: SpanRecord;
-  mapping: SpanMapping;
-}
 
 /** The outcome of {@link SpanSink.write}: expected outcomes are data, not exceptions. */
 export type SinkWriteResult =

@@ -133,6 +133,11 @@ export class DuckDBLightningStore implements LightningStore {
     this.#removeReadBarrier = database.addReadBarrier(() => this.#committer.sync());
   }
 
+  /** The database the store lives on (where algorithms in this process run their SQL). */
+  get database(): Database {
+    return this.#database;
+  }
+
   /** Opens the store on its own connections of `database` and loads the state kept there. */
   static async open(database: Database, options: DuckDBLightningStoreOptions = {}): Promise<DuckDBLightningStore> {
     const settings = storeSettings(options);

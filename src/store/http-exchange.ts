@@ -1,9 +1,14 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 
 /** What one HTTP exchange returned. */
 export interface HttpAnswer {
   status: number;
+  /** The response headers, names in lower case. */
+  headers: IncomingHttpHeaders;
+  /** The body; empty when a {@link HttpAsk.sink} took it. */
   text: string;
 }
 
@@ -16,6 +21,11 @@ export interface HttpAsk {
   deadline: number;
   /** Aborts the exchange with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Takes a success's (2xx) body as a stream instead of it being read into `text` (a large
+   * download); the exchange ends when the returned promise settles.
+   */
+  sink?: (body: Readable, headers: IncomingHttpHeaders) => Promise<void>;
 }
 
 /**
@@ -47,9 +57,14 @@ export class HttpExchange {
         url,
         { method: ask.method, headers, agent: secure ? this.#https : this.#http },
         (response) => {
+          const status = response.statusCode ?? 0;
+          if (ask.sink && status >= 200 && status < 300) {
+            ask.sink(response, response.headers).then(() => finish(null, { status, headers: response.headers, text: '' }), finish);
+            return;
+          }
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => finish(null, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () => finish(null, { status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
           response.on('error', (error) => finish(error));
         },
       );

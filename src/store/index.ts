@@ -13,12 +13,12 @@ export {
   isQueuedRolloutStatus,
   isTerminalRolloutStatus,
 } from './store-types.ts';
-export { StoreClient, StoreHttpError } from './store-client.ts';
+export { ExportFileError, StoreClient, StoreHttpError, StoreUnreachableError } from './store-client.ts';
 export { StoreValidationError } from './store-validation-error.ts';
 export { stringifyWellFormed, toWellFormedJson, toWellFormedText, toWellFormedValue } from './well-formed-text.ts';
 export type { DuckDBLightningStoreOptions } from './store-options.ts';
 export type { RejectedJournalRow } from './store-journal.ts';
-export type { CallOptions, StoreClientOptions } from './store-client.ts';
+export type { CallOptions, ExportAnswer, SqlRequest, StoreClientOptions } from './store-client.ts';
 export type {
   AttemptUpdate,
   DequeueOptions,

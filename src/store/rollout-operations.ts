@@ -1,11 +1,10 @@
 /**
- * What the {@link DuckDBLightningStore}'s queue and update operations do to a group's draft: the
+ * What the `DuckDBLightningStore`'s queue and update operations do to a group's draft: the
  * dequeue walk over the queue, and the changes of `updateRollout` and `updateAttempt`. Each runs
  * inside `#mutate` (one group commit), on inputs already checked by `store-input-checks.ts`.
  */
 import { ConflictError, NotFoundError } from '../errors/index.ts';
 import type { DraftEditor } from './draft-editor.ts';
-import type { DuckDBLightningStore } from './duckdb-lightning-store.ts';
 import type { AttemptUpdate, RolloutUpdate } from './lightning-store.ts';
 import { clone, nowSeconds } from './store-draft.ts';
 import type { Draft } from './store-draft.ts';

@@ -1,4 +1,22 @@
-import { AglError, ConflictError, InvalidRequestError, NotFoundError, UnauthorizedError } from '../errors/index.ts';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { pipeline } from 'node:stream/promises';
+import {
+  AglError,
+  ConflictError,
+  ForbiddenError,
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  QueryTimeoutError,
+  RetryableError,
+  UnauthorizedError,
+} from '../errors/index.ts';
+import type { ExportRequestBody } from '../export/index.ts';
+import type { QueryResult } from '../storage/index.ts';
 import type {
   AttemptUpdate,
   DequeueOptions,
@@ -22,6 +40,7 @@ import type {
   StoreStatistics,
   Worker,
 } from './store-types.ts';
+import { abortableSleep } from '../timers/index.ts';
 import { HttpExchange, timeoutError } from './http-exchange.ts';
 import type { HttpAnswer, HttpAsk } from './http-exchange.ts';
 import { StoreValidationError } from './store-validation-error.ts';
@@ -58,6 +77,57 @@ export class StoreHttpError extends AglError {
   constructor(status: number, message: string) {
     super('store_http_error', status, message);
   }
+}
+
+/**
+ * The collector could not be reached (connection refused, reset, name not found…) by
+ * {@link StoreClient.sql} or {@link StoreClient.export}, after the retries; `cause` is the network error.
+ */
+export class StoreUnreachableError extends AglError {
+  constructor(baseUrl: string, cause: unknown) {
+    super('store_unreachable', 503, `Cannot reach the collector at ${baseUrl}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+/** {@link StoreClient.export} could not write its file (the transfer itself went through). */
+export class ExportFileError extends AglError {
+  constructor(out: string, cause: unknown) {
+    super('export_file_failed', 500, `Writing ${out} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+/** What {@link StoreClient.sql} asks of the collector besides the statement. */
+export interface SqlRequest {
+  /** At most this many rows. @default the collector's (10000) */
+  maxRows?: number;
+  /** About this many bytes of JSON at most. @default the collector's (16 MiB; it allows up to 64 MiB) */
+  maxBytes?: number;
+  /**
+   * Asks a busy collector (429, 503) again for as long as the call's time limit allows, instead of
+   * counting each busy answer as one of `maxRetries`: for many processes that each ask once.
+   * @default false
+   */
+  waitWhileBusy?: boolean;
+}
+
+/** What {@link StoreClient.export} wrote. */
+export interface ExportAnswer {
+  /** The rows in the file (the collector's `X-Agl-Export-Rows`). */
+  rows: number;
+}
+
+/** One HTTP call of {@link StoreClient}, beyond its method, path and body. */
+interface CallShape {
+  /** Each call changes the store (see `#call`): retried only when the server certainly did not act on it. @default true */
+  idempotent?: boolean;
+  /** Names what was refused in a 4xx error's message, e.g. `the query`. @default the method and path */
+  refused?: string;
+  /** Throws {@link StoreUnreachableError} instead of the bare network error. @default false */
+  unreachableError?: boolean;
+  /** Busy answers (429, 503) are not counted against `maxRetries`. @default false */
+  waitWhileBusy?: boolean;
+  /** Takes a success's body as a stream (see `HttpAsk.sink`). */
+  sink?: HttpAsk['sink'];
 }
 
 /**
@@ -283,38 +353,107 @@ export class StoreClient {
   }
 
   /**
+   * One read-only SQL statement over the collector's tables (`POST /v1/agl/sql`). A collector that
+   * is busy (429, 503) is asked again after its `Retry-After`, within the call's time limit. Throws
+   * the collector's refusal as an `AglError` (`InvalidRequestError`, `ForbiddenError`,
+   * `QueryTimeoutError`…), and {@link StoreUnreachableError} when it cannot be reached.
+   */
+  sql(query: string, request: SqlRequest = {}, options?: CallOptions): Promise<QueryResult> {
+    const body = compact({ query, max_rows: request.maxRows, max_bytes: request.maxBytes });
+    return this.#call('POST', '/v1/agl/sql', body, options, { refused: 'the query', unreachableError: true, waitWhileBusy: request.waitWhileBusy });
+  }
+
+  /** {@link sql}'s rows as objects keyed by column name. */
+  async sqlRows(query: string, request: SqlRequest = {}, options?: CallOptions): Promise<Record<string, unknown>[]> {
+    return rowsOf(await this.sql(query, request, options));
+  }
+
+  /**
+   * Exports a table (`POST /v1/agl/export`: `what`, `format`, `filters` as on the wire) into the
+   * file `out`, replaced. The file is written beside `out` and renamed, so that a broken transfer
+   * never leaves half a file. Throws the collector's refusal as an `AglError`, and
+   * {@link StoreUnreachableError} when it cannot be reached.
+   */
+  async export(request: ExportRequestBody, out: string, options?: CallOptions): Promise<ExportAnswer> {
+    let rows = 0;
+    const partial = `${out}.partial-${process.pid}`;
+    const sink = async (body: Readable, headers: IncomingHttpHeaders): Promise<void> => {
+      try {
+        await pipeline(body, createWriteStream(partial));
+        await rename(partial, out);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw new ExportFileError(out, error);
+      }
+      rows = Number(headers['x-agl-export-rows']);
+    };
+    // Not idempotent for the retries: a transfer that broke halfway is not started again.
+    await this.#call('POST', '/v1/agl/export', request, options, { idempotent: false, refused: 'the export', unreachableError: true, sink });
+    return { rows };
+  }
+
+  /**
+   * Records one round of an APO training (an `ApoRoundRecord`) in the collector's `apo_rounds`
+   * table (`POST /v1/agl/apo/rounds`); the same run and round again replaces it.
+   */
+  async recordApoRound(round: object, options?: CallOptions): Promise<void> {
+    await this.#call('POST', '/v1/agl/apo/rounds', round, options);
+  }
+
+  /**
    * One call, retried after a network error or a 5xx answer. A call that is not idempotent (each
    * one changes the store: enqueue, dequeue, start, add resources) is retried only when the server
    * certainly did not act on it — the connection was refused, or it answered 503 — since a retry
    * after a lost answer would, say, dequeue a second rollout and orphan the first attempt.
    */
-  async #call<T>(method: string, path: string, body: unknown, options: CallOptions = {}, idempotent = true): Promise<T> {
+  async #call<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    options: CallOptions = {},
+    shape: boolean | CallShape = {},
+  ): Promise<T> {
+    const { idempotent = true, refused, unreachableError = false, waitWhileBusy = false, sink } = typeof shape === 'boolean' ? { idempotent: shape } : shape;
     const deadline = Date.now() + (options.timeoutMillis ?? this.#timeoutMillis);
     const { signal } = options;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     const text = body === undefined ? undefined : JSON.stringify(body);
+    // What a refusal says: the collector's words for SQL and export, else the method and path.
+    const refusal = (status: number, payload: unknown, answered: boolean): string =>
+      refused === undefined
+        ? `${method} ${path}${answered ? ` answered ${status}` : ''}: ${detailText(payload)}`
+        : `The collector refused ${refused} (${status}): ${detailText(payload)}`;
+    let retries = 0;
     for (let attempt = 0; ; attempt++) {
       let failure: unknown;
+      let retryAfterMillis = 0;
+      let busy = false;
       try {
-        const answer = await this.#send(this.baseUrl + path, { method, headers, body: text, deadline, signal });
+        const answer = await this.#send(this.baseUrl + path, { method, headers, body: text, deadline, signal, sink });
+        const { status } = answer;
         const payload = parsePayload(answer.text);
-        if (answer.status >= 200 && answer.status < 300) return payload as T;
-        if (answer.status < 500) throw errorFor(answer.status, payload, `${method} ${path}`);
-        failure = new StoreHttpError(answer.status, `${method} ${path} answered ${answer.status}: ${detailText(payload)}`);
-        if (!idempotent && answer.status !== 503) throw failure;
+        if (status >= 200 && status < 300) return payload as T;
+        retryAfterMillis = retryAfterOf(answer.headers);
+        // A 503 is retried; a 429 only by the calls that name what they ask (SQL, export) and change nothing.
+        busy = status === 503 || (status === 429 && refused !== undefined && idempotent);
+        if (status < 500 && !busy) throw errorFor(status, payload, refusal(status, payload, false), retryAfterMillis);
+        failure = refused !== undefined && busy ? errorFor(status, payload, refusal(status, payload, true), retryAfterMillis) : new StoreHttpError(status, refusal(status, payload, true));
+        if (!idempotent && status !== 503) throw failure;
       } catch (error) {
-        if (error instanceof AglError && error.status < 500) throw error;
-        if (error === failure) throw error;
+        if (error === failure || (error instanceof AglError && error.status < 500)) throw error;
         if (signal?.aborted) throw signal.reason ?? error;
         if (error instanceof DOMException && error.name === 'TimeoutError') throw error;
-        if (!idempotent && !isConnectionRefused(error)) throw error;
-        failure = error;
+        failure = unreachableError && isNetworkError(error) ? new StoreUnreachableError(this.baseUrl, error) : error;
+        if (!idempotent && !isConnectionRefused(error)) throw failure;
       }
-      if (attempt >= this.#maxRetries) throw failure;
-      const delay = Math.min(5000, this.#retryDelayMillis * 2 ** attempt) * (0.5 + Math.random() / 2);
-      await sleep(Math.max(0, Math.min(delay, deadline - Date.now())), signal);
+      if (!(busy && waitWhileBusy) && retries++ >= this.#maxRetries) throw failure;
+      const backoff = Math.min(5000, this.#retryDelayMillis * 2 ** attempt) * (0.5 + Math.random() / 2);
+      // Retry-After is heeded by the calls that wait while the collector is busy.
+      const delay = waitWhileBusy ? Math.max(retryAfterMillis, backoff) : backoff;
+      await abortableSleep(Math.max(0, Math.min(delay, deadline - Date.now())), signal);
+      signal?.throwIfAborted();
       if (Date.now() >= deadline) throw timeoutError();
     }
   }
@@ -328,13 +467,35 @@ function isConnectionRefused(error: unknown): boolean {
   return false;
 }
 
+/** Whether the error is one of the network, not of the server's answer or of this process. */
+function isNetworkError(error: unknown): boolean {
+  if (error instanceof AglError || error instanceof DOMException) return false;
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) return true;
+    if (cause instanceof TypeError && cause.message === 'fetch failed') return true;
+  }
+  return false;
+}
+
+/** A 429 or 503 answer's `Retry-After` (seconds), in milliseconds; 0 without one. */
+function retryAfterOf(headers: IncomingHttpHeaders): number {
+  const seconds = Number(headers['retry-after']);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
+
 /** One exchange through a caller's `fetch`, with the same deadline and signal handling. */
 async function sendWithFetch(fetcher: typeof fetch, url: string, ask: HttpAsk): Promise<HttpAnswer> {
   const timeout = AbortSignal.timeout(Math.max(1, ask.deadline - Date.now()));
   const signal = ask.signal ? AbortSignal.any([ask.signal, timeout]) : timeout;
   try {
     const response = await fetcher(url, { method: ask.method, headers: ask.headers, body: ask.body, signal });
-    return { status: response.status, text: await response.text() };
+    const headers: IncomingHttpHeaders = Object.fromEntries(response.headers);
+    if (ask.sink && response.ok && response.body) {
+      await ask.sink(Readable.fromWeb(response.body as WebReadableStream), headers);
+      return { status: response.status, headers, text: '' };
+    }
+    return { status: response.status, headers, text: await response.text() };
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
     throw error;
@@ -375,28 +536,21 @@ function detailText(payload: unknown): string {
   return JSON.stringify(detail ?? payload);
 }
 
-function errorFor(status: number, payload: unknown, what: string): AglError {
-  const message = `${what}: ${detailText(payload)}`;
+/** The `AglError` of a refusal (the same class the collector threw, where there is one). */
+function errorFor(status: number, payload: unknown, message: string, retryAfterMillis: number): AglError {
   const detail = (payload as { detail?: unknown } | null)?.detail;
   if (status === 422 && Array.isArray(detail)) return new StoreValidationError(detail as ValidationIssue[]);
   if (status === 404) return new NotFoundError(message);
   if (status === 409) return new ConflictError(message);
   if (status === 401) return new UnauthorizedError(message);
   if (status === 400) return new InvalidRequestError(message);
+  if (status === 403) return new ForbiddenError(message);
+  if (status === 408) return new QueryTimeoutError(message, 0);
+  if (status === 413) return new PayloadTooLargeError(message);
+  if (status === 429 || status === 503) return new RetryableError(status, message, retryAfterMillis);
   return new StoreHttpError(status, message);
 }
 
-function sleep(millis: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, millis);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+function rowsOf(result: QueryResult): Record<string, unknown>[] {
+  return result.rows.map((row) => Object.fromEntries(result.columns.map((column, index) => [column.name, row[index]])));
 }

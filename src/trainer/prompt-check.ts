@@ -1,4 +1,4 @@
-import { PromptTemplateError } from '../agent/index.ts';
+import { PromptTemplateError, renderTaskPrompt } from '../agent/index.ts';
 import type { PromptTemplate } from '../agent/index.ts';
 import { AglError } from '../errors/index.ts';
 
@@ -22,17 +22,9 @@ export class PromptRenderError extends AglError {
  */
 export function renderPromptForTask(prompt: PromptTemplate, task: unknown, what = 'the first training task'): string | null {
   if (typeof task !== 'object' || task === null || Array.isArray(task)) return null;
-  const candidates: Record<string, unknown>[] = [task as Record<string, unknown>];
-  const input = (task as { task_input?: unknown }).task_input;
-  if (typeof input === 'object' && input !== null && !Array.isArray(input)) candidates.push(input as Record<string, unknown>);
-  let firstError: unknown;
-  for (const values of candidates) {
-    try {
-      return prompt.format(values);
-    } catch (error) {
-      firstError ??= error;
-    }
-  }
+  const rendering = renderTaskPrompt(prompt, task);
+  if (rendering.text !== null) return rendering.text;
+  const { error: firstError, values: candidates } = rendering;
   const fields = Object.keys(task).join(', ') || '(none)';
   if (firstError instanceof PromptTemplateError && firstError.reason === 'missing_value') {
     const name = firstError.placeholder;

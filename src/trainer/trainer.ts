@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Collector } from '../../collector/index.ts';
 import { toNamedResources } from '../agent/index.ts';
 import type { Agent, ResourcesInput } from '../agent/index.ts';
-import { Baseline, toAlgorithm } from '../algorithm/index.ts';
-import type { Algorithm, AlgorithmLike, AlgorithmStore, BaselineResult } from '../algorithm/index.ts';
+import { Baseline, LocalApoData, RemoteApoData, toAlgorithm } from '../algorithm/index.ts';
+import type { Algorithm, AlgorithmData, AlgorithmLike, AlgorithmStore, BaselineResult } from '../algorithm/index.ts';
 import { createLogger } from '../logging/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { CommandAgent, RunnerPool, checkCommandSpec } from '../runner/index.ts';
@@ -147,13 +147,14 @@ export class Trainer<TTask = unknown, TResult = unknown> {
   async fit(agent: Agent<TTask> | null, options: FitOptions<TTask> | BackendFitOptions = {}): Promise<TResult | void> {
     this.#checkAgent(agent);
     if ('backend' in options) return this.#serveBackend(agent, options);
-    return this.#session(this.#options.store, async (store, signal) => {
+    return this.#session(this.#options.store, async (store, signal, data) => {
       return this.algorithm.run({
         store,
         trainDataset: options.trainDataset ?? [],
         valDataset: options.valDataset,
         signal,
         log: this.#logger,
+        data,
       });
     }, agent, options.signal);
   }
@@ -166,8 +167,8 @@ export class Trainer<TTask = unknown, TResult = unknown> {
   async dev(agent: Agent<TTask> | null, dataset: readonly TTask[], options: DevOptions = {}): Promise<BaselineResult<TTask>> {
     this.#checkAgent(agent);
     const baseline = new Baseline<TTask>({ dataset: 'train', mode: 'train', maxTasks: options.maxTasks ?? 5 });
-    return this.#session(this.#options.store, (store, signal) =>
-      baseline.run({ store, trainDataset: dataset, valDataset: undefined, signal, log: this.#logger }),
+    return this.#session(this.#options.store, (store, signal, data) =>
+      baseline.run({ store, trainDataset: dataset, valDataset: undefined, signal, log: this.#logger, data }),
     agent, options.signal);
   }
 
@@ -192,7 +193,7 @@ export class Trainer<TTask = unknown, TResult = unknown> {
   /** Collector (owned or not), tracer, runner pool around `body`; everything owned is closed after. */
   async #session<T>(
     storeUrl: string | undefined,
-    body: (store: AlgorithmStore, signal: AbortSignal) => Promise<T>,
+    body: (store: AlgorithmStore, signal: AbortSignal, data: AlgorithmData) => Promise<T>,
     agent: Agent<TTask> | null,
     outerSignal: AbortSignal | undefined,
     { initialResources = true }: { initialResources?: boolean } = {},
@@ -212,6 +213,7 @@ export class Trainer<TTask = unknown, TResult = unknown> {
     try {
       let url = storeUrl;
       let store: AlgorithmStore;
+      let data: AlgorithmData;
       let gatewayRecorder: Collector['gatewayRecorder'] | null = null;
       if (url === undefined) {
         let dbPath = options.dbPath;
@@ -230,10 +232,13 @@ export class Trainer<TTask = unknown, TResult = unknown> {
         cleanups.push(() => collector.close());
         url = collector.url;
         store = collector.store;
+        data = new LocalApoData(collector.database);
         gatewayRecorder = collector.gatewayRecorder;
         this.#logger.info(`Trainer: collector started at ${url} (database ${dbPath})`);
       } else {
-        store = new StoreClient({ baseUrl: url, token });
+        const client = new StoreClient({ baseUrl: url, token });
+        store = client;
+        data = new RemoteApoData({ client });
       }
       let tracer: SpanFlusher | null | undefined = options.tracer;
       if (tracer === undefined) {
@@ -277,7 +282,7 @@ export class Trainer<TTask = unknown, TResult = unknown> {
       const controller = new AbortController();
       const signal = outerSignal ? AbortSignal.any([outerSignal, controller.signal]) : controller.signal;
       cleanups.push(() => controller.abort());
-      return await body(store, signal);
+      return await body(store, signal, data);
     } finally {
       await cleanUp();
     }

@@ -8,11 +8,12 @@ import { PromptTemplate, toNamedResources } from '../../src/agent/index.ts';
 import { createLogger } from '../../src/logging/index.ts';
 import { CommandAgent, RunnerPool, appendRolloutResourceAttributes, parsePrintedReward } from '../../src/runner/index.ts';
 import type { CommandAgentOptions } from '../../src/runner/index.ts';
-import { StoreClient } from '../../src/store/index.ts';
+import type { StoreClient } from '../../src/store/index.ts';
 import type { Rollout } from '../../src/store/index.ts';
-import { setupTracing } from '../../src/tracing/index.ts';
 import type { OtelTracer } from '../../src/tracing/index.ts';
-import { queryRows, startTestCollector } from '../helpers/collector.ts';
+import { queryRows } from '../helpers/collector.ts';
+import { startRunnerTestBed } from '../helpers/runner-test-bed.ts';
+import type { RunnerTestBed } from '../helpers/runner-test-bed.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /**
@@ -22,20 +23,17 @@ import { tempDir } from '../helpers/temp-dir.ts';
  */
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/command/', import.meta.url));
+let bed: RunnerTestBed;
 let collector: Collector;
 let tracer: OtelTracer;
 let client: StoreClient;
 const silent = createLogger('silent');
 
 before(async () => {
-  collector = await startTestCollector({ watchdogIntervalMillis: 100 });
-  tracer = setupTracing({ endpoint: collector.url, serviceName: 'command-runner-test', batch: { scheduledDelayMillis: 50 } });
-  client = new StoreClient({ baseUrl: collector.url });
+  bed = await startRunnerTestBed('command-runner-test');
+  ({ collector, tracer, client } = bed);
 });
-after(async () => {
-  await tracer.shutdown();
-  await collector.close();
-});
+after(() => bed.close());
 
 async function runCommand(spec: Omit<CommandAgentOptions, 'server'>, inputs: unknown[], nRunners = 2): Promise<Rollout[]> {
   const agent = new CommandAgent({ server: collector.url, cwd: FIXTURES, logger: silent, ...spec });

@@ -6,32 +6,30 @@ import { PromptTemplate, rollout, toNamedResources } from '../../src/agent/index
 import { Runner, RunnerPool } from '../../src/runner/index.ts';
 import type { RunnerPoolOptions } from '../../src/runner/index.ts';
 import type { Agent } from '../../src/agent/index.ts';
-import { StoreClient } from '../../src/store/index.ts';
+import type { StoreClient } from '../../src/store/index.ts';
 import type { Attempt, Rollout } from '../../src/store/index.ts';
-import { setupTracing } from '../../src/tracing/index.ts';
 import type { OtelTracer } from '../../src/tracing/index.ts';
 import { createLogger } from '../../src/logging/index.ts';
-import { queryRows, startTestCollector } from '../helpers/collector.ts';
+import { queryRows } from '../helpers/collector.ts';
+import { startRunnerTestBed } from '../helpers/runner-test-bed.ts';
+import type { RunnerTestBed } from '../helpers/runner-test-bed.ts';
 
 /**
  * Runners against a real collector over HTTP, spans through the official OTLP exporter: many
  * concurrent runners, failing agents and retries, resources, graceful and forced stops.
  */
 
+let bed: RunnerTestBed;
 let collector: Collector;
 let tracer: OtelTracer;
 let client: StoreClient;
 const silent = createLogger('silent');
 
 before(async () => {
-  collector = await startTestCollector({ watchdogIntervalMillis: 100 });
-  tracer = setupTracing({ endpoint: collector.url, serviceName: 'runner-test', batch: { scheduledDelayMillis: 50 } });
-  client = new StoreClient({ baseUrl: collector.url });
+  bed = await startRunnerTestBed('runner-test');
+  ({ collector, tracer, client } = bed);
 });
-after(async () => {
-  await tracer.shutdown();
-  await collector.close();
-});
+after(() => bed.close());
 
 function pool(agent: Agent<any>, nRunners: number, extra: Partial<RunnerPoolOptions> = {}): RunnerPool {
   return new RunnerPool({ store: client, agent, tracer, nRunners, logger: silent, minPollIntervalMillis: 5, maxPollIntervalMillis: 50, ...extra }).start();

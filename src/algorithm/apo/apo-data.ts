@@ -1,36 +1,20 @@
 import type { Json } from '@duckdb/node-api';
 import { runReadOnlyQuery } from '../../storage/index.ts';
 import type { Database, QueryResult } from '../../storage/index.ts';
-import type { AlgorithmStore } from '../algorithm.ts';
+import { DuckDBLightningStore, StoreClient } from '../../store/index.ts';
+import type { AlgorithmData, AlgorithmStore } from '../algorithm.ts';
 import type { ApoRoundRecord } from './apo-round-record.ts';
 import { ApoRoundsTable } from './apo-rounds-table.ts';
 
-/**
- * What APO needs besides the store API: read-only SQL over the collector's tables and a writer of
- * `apo_rounds`. In the collector's process that is the `Database` itself; elsewhere the
- * collector's `POST /v1/agl/sql` and `POST /v1/agl/apo/rounds`.
- */
-export interface ApoData {
-  /** Rows of one read-only statement as objects keyed by column name. */
-  query(sql: string): Promise<Record<string, Json>[]>;
-  recordRound(round: ApoRoundRecord): Promise<void>;
-}
-
-const databases = new WeakMap<object, Database>();
+/** What APO needs besides the store API: see {@link AlgorithmData}. */
+export type ApoData = AlgorithmData;
 
 /**
- * Tells APO which database a store object (the collector's `DuckDBLightningStore`) lives on, so
- * that an APO given that store reads and writes the database directly. The collector does this
- * when it registers the `apo_rounds` route.
+ * Kept for the collector, which calls it when it registers the `apo_rounds` route: a collector's
+ * store now says which database it lives on itself (`DuckDBLightningStore.database`).
+ * @deprecated does nothing
  */
-export function attachApoDatabase(store: object, database: Database): void {
-  databases.set(store, database);
-}
-
-/** The database attached to `store` with {@link attachApoDatabase}, if any. */
-export function attachedApoDatabase(store: object): Database | undefined {
-  return databases.get(store);
-}
+export function attachApoDatabase(_store: object, _database: Database): void {}
 
 /** {@link ApoData} on a database of this process. */
 export class LocalApoData implements ApoData {
@@ -55,60 +39,47 @@ export class LocalApoData implements ApoData {
 
 /** Options of {@link RemoteApoData}. */
 export interface RemoteApoDataOptions {
-  /** The collector, e.g. `http://127.0.0.1:4318`. */
-  baseUrl: string;
-  /** Sent as `Authorization: Bearer <token>`. @default `AGL_TOKEN` when set */
+  /** The client of the collector. @default one for `baseUrl` and `token` */
+  client?: StoreClient;
+  /** The collector, e.g. `http://127.0.0.1:4318` (when no `client` is given). */
+  baseUrl?: string;
+  /** Sent as `Authorization: Bearer <token>` (when no `client` is given). @default `AGL_TOKEN` when set */
   token?: string;
   /** Each call's time limit. @default 60000 */
   timeoutMillis?: number;
 }
 
-/** {@link ApoData} over a collector's HTTP API. */
+/** {@link ApoData} over a collector's HTTP API: `StoreClient.sql` and `StoreClient.recordApoRound`. */
 export class RemoteApoData implements ApoData {
-  readonly #baseUrl: string;
-  readonly #token: string | undefined;
+  readonly #client: StoreClient;
   readonly #timeoutMillis: number;
 
   constructor(options: RemoteApoDataOptions) {
-    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.#token = options.token ?? process.env.AGL_TOKEN;
+    if (options.client === undefined && typeof options.baseUrl !== 'string') {
+      throw new TypeError('Expected `client` (a StoreClient) or `baseUrl` (the collector\'s URL)');
+    }
+    this.#client = options.client ?? new StoreClient({ baseUrl: options.baseUrl, token: options.token });
     this.#timeoutMillis = options.timeoutMillis ?? 60_000;
   }
 
   async query(sql: string): Promise<Record<string, Json>[]> {
-    return rowsOf((await this.#post('/v1/agl/sql', { query: sql, max_rows: 1_000_000, max_bytes: 64 * 1024 * 1024 })) as QueryResult);
+    const rows = await this.#client.sqlRows(sql, { maxRows: 1_000_000, maxBytes: 64 * 1024 * 1024, waitWhileBusy: true }, { timeoutMillis: this.#timeoutMillis });
+    return rows as Record<string, Json>[];
   }
 
-  async recordRound(round: ApoRoundRecord): Promise<void> {
-    await this.#post('/v1/agl/apo/rounds', round);
-  }
-
-  async #post(path: string, body: unknown): Promise<unknown> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    const response = await fetch(this.#baseUrl + path, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(this.#timeoutMillis),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${text.slice(0, 500)}`);
-    return text === '' ? null : JSON.parse(text);
+  recordRound(round: ApoRoundRecord): Promise<void> {
+    return this.#client.recordApoRound(round, { timeoutMillis: this.#timeoutMillis });
   }
 }
 
 /**
- * The {@link ApoData} for a store: the attached database of an in-process collector's store, else
- * the HTTP API of a `StoreClient`'s collector (`baseUrl`, with the client's token unless `token`
- * is given).
+ * The {@link ApoData} of a store: the database of a collector's store in this process, else the
+ * HTTP API of a `StoreClient`'s collector (with the client's token unless `token` is given).
  */
 export function apoDataForStore(store: AlgorithmStore, token?: string): ApoData {
-  const database = attachedApoDatabase(store);
-  if (database) return new LocalApoData(database);
-  const { baseUrl, token: clientToken } = store as { baseUrl?: unknown; token?: unknown };
-  if (typeof baseUrl === 'string') {
-    return new RemoteApoData({ baseUrl, token: token ?? (typeof clientToken === 'string' ? clientToken : undefined) });
+  if (store instanceof DuckDBLightningStore) return new LocalApoData(store.database);
+  if (store instanceof StoreClient) {
+    return new RemoteApoData(token === undefined ? { client: store } : { baseUrl: store.baseUrl, token });
   }
   throw new TypeError(
     'APO needs SQL access to the store: give it a collector\'s store (in process), a StoreClient, or the `data` option (a LocalApoData or RemoteApoData)',

@@ -1,8 +1,57 @@
-import type { Database } from '../../storage/index.ts';
+import { registerTables } from '../../storage/index.ts';
+import type { Database, OwnedTables } from '../../storage/index.ts';
 import type { ApoRoundRecord } from './apo-round-record.ts';
 
 /**
- * Writes rows of the `apo_rounds` table (migration 3) on a connection of its own. It lives in the
+ * APO's table in the collector's database, `apo_rounds`: one row per completed round of one APO
+ * run (round 0 is the initial validation). A run resumes after its last row. Candidates and the
+ * beam are JSON lists of {resources_id, parent_resources_id, val_batch_score, kept}. (Files from
+ * before tables had owners got these as core migrations 3 and 6.)
+ */
+export const APO_TABLES: OwnedTables = {
+  owner: 'apo',
+  migrations: [
+    {
+      version: 1,
+      description: 'apo_rounds: the scores of every round of an APO training',
+      statements: [
+        `CREATE TABLE apo_rounds (
+          run_id VARCHAR NOT NULL,
+          round INTEGER NOT NULL,
+          completed_at DOUBLE NOT NULL,
+          candidates JSON NOT NULL,
+          beam JSON NOT NULL,
+          leader_resources_id VARCHAR,
+          leader_val_score DOUBLE,
+          best_resources_id VARCHAR,
+          best_val_score DOUBLE,
+          rejected_edits INTEGER NOT NULL,
+          timed_out_rollouts INTEGER NOT NULL,
+          timed_out_rollout_ids JSON NOT NULL,
+          PRIMARY KEY (run_id, round)
+        )`,
+      ],
+    },
+    {
+      version: 2,
+      description: 'apo_rounds: failed rollouts, critiques written without LLM calls, and the run fingerprint',
+      statements: [
+        // Rollouts of the round that ended failed or cancelled (scored 0); critiques written from
+        // rollouts none of which had a recorded LLM call (the critic saw no conversation); the hash
+        // of the run's initial resources, datasets and options (its identity: a different one is a new run).
+        'ALTER TABLE apo_rounds ADD COLUMN failed_rollouts INTEGER DEFAULT 0',
+        'ALTER TABLE apo_rounds ADD COLUMN critiques_without_llm_calls INTEGER DEFAULT 0',
+        'ALTER TABLE apo_rounds ADD COLUMN run_fingerprint VARCHAR',
+      ],
+    },
+  ],
+};
+
+// Loading APO (as the collector does, for its `apo_rounds` route) gives every database it opens the table.
+registerTables(APO_TABLES);
+
+/**
+ * Writes rows of the `apo_rounds` table ({@link APO_TABLES}) on a connection of its own. It lives in the
  * collector process, the only writer of the DuckDB file: an APO running in that process uses it
  * directly, a remote one through `POST /v1/agl/apo/rounds`.
  */

@@ -1,70 +1,32 @@
 /**
- * One run of {@link APO}: the beam search itself (rounds, children, critiques and edits, scoring on
+ * One run of `APO`: the beam search itself (rounds, children, critiques and edits, scoring on
  * validation batches), resuming from `apo_rounds`, and the SQL reads of rewards and LLM calls.
  */
 import { setMaxListeners } from 'node:events';
 import type OpenAI from 'openai';
 import { PromptTemplate } from '../../agent/index.ts';
 import type { PromptTemplateEngine } from '../../agent/index.ts';
-import { NotFoundError } from '../../errors/index.ts';
 import type { Logger } from '../../logging/index.ts';
-import type { NamedResources, RolloutMode, RolloutStatus } from '../../store/index.ts';
+import type { NamedResources, RolloutMode } from '../../store/index.ts';
 import type { AlgorithmContext, AlgorithmStore } from '../algorithm.ts';
 import { readFinalRewards } from '../rollout-reward.ts';
 import { TrainingFailedError, formatRolloutFailure, readRolloutFailure } from '../training-failed-error.ts';
-import type { APO } from './apo.ts';
-import { apoDataForStore, sqlString } from './apo-data.ts';
+import { newTally } from './apo-candidate.ts';
+import type { BeamState, Candidate, Evaluation, RoundTally, ScoredRollout } from './apo-candidate.ts';
+import { apoDataForStore } from './apo-data.ts';
 import type { ApoData } from './apo-data.ts';
-import type { ApoRunStart, ResolvedApoOptions } from './apo-options.ts';
+import { NO_LLM_CALLS_HINT, readExperiments } from './apo-experiments.ts';
+import type { ResolvedApoOptions } from './apo-options.ts';
 import { editMessage, extractTemplate, gradientMessage } from './apo-prompts.ts';
 import type { ApoResult } from './apo-result.ts';
+import { awaitRolloutBatch } from './apo-rollout-batch.ts';
 import type { ApoCandidateScore, ApoRoundRecord } from './apo-round-record.ts';
-import { apoRunFingerprint, apoRunIdOf } from './apo-run-identity.ts';
+import { startApoRun } from './apo-run-start.ts';
 import { SeededRandom } from './concurrency-limit.ts';
 import type { ConcurrencyLimit } from './concurrency-limit.ts';
 import { checkTemplateEdit } from './template-check.ts';
 
-/** A prompt under consideration: a resources version in the store. */
-interface Candidate {
-  resourcesId: string;
-  template: string;
-  parentResourcesId: string | null;
-}
-
-/** One rollout of an evaluation. */
-interface ScoredRollout<TTask> {
-  rolloutId: string;
-  task: TTask;
-  status: RolloutStatus | 'timeout';
-  /** The primary reward; 0 for failures and timeouts. */
-  reward: number;
-}
-
-/** Counters of one round, shared by its concurrent children. */
-interface RoundTally {
-  round: number;
-  rejectedEdits: number;
-  timedOut: string[];
-  /** Rollouts that ended failed or cancelled. */
-  failed: number;
-  /** Critiques written from rollouts without any recorded LLM call. */
-  critiquesWithoutLlmCalls: number;
-}
-
-/** What one evaluation gives: the score, each rollout, and how many failed. */
-interface Evaluation<TTask> {
-  score: number;
-  rollouts: ScoredRollout<TTask>[];
-  failed: number;
-}
-
-/** The hint for critiques written blind: what makes an agent's model calls visible. */
-const NO_LLM_CALLS_HINT =
-  "The agent's model calls are not reaching the collector. An agent on the plain `openai` SDK records nothing by itself: " +
-  "instrument the SDK in the agent module — `import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai'; " +
-  'new OpenAIInstrumentation().manuallyInstrument(OpenAI);` — or wrap each call in a GenAI span (`gen_ai.*` attributes).';
-
-/** One call of {@link APO.run}. */
+/** One call of `APO.run`. */
 export class ApoSession<TTask> {
   readonly #options: ResolvedApoOptions<TTask>;
   readonly #openai: OpenAI;
@@ -90,7 +52,7 @@ export class ApoSession<TTask> {
     this.#openai = openai;
     this.#limit = limit;
     this.#store = context.store;
-    this.#data = options.data ?? apoDataForStore(context.store);
+    this.#data = options.data ?? context.data ?? apoDataForStore(context.store);
     this.#signal = context.signal;
     // Every concurrent wait and model call listens on this one signal: many listeners are expected.
     setMaxListeners(0, this.#signal);
@@ -101,105 +63,120 @@ export class ApoSession<TTask> {
   }
 
   async run(): Promise<ApoResult> {
-    const { beamRounds, beamWidth } = this.#options;
     const rounds = await this.#startRun();
-    const runId = this.#runId;
-    let beam: Candidate[];
-    let best: { candidate: Candidate; score: number | null };
-    let baselineScore: number | null = null;
-    if (rounds.length > 0) {
-      const last = rounds[rounds.length - 1];
-      beam = await Promise.all(last.beam.map((entry) => this.#loadCandidate(entry.resources_id, entry.parent_resources_id)));
-      best = { candidate: await this.#loadCandidate(last.best_resources_id ?? beam[0].resourcesId, null), score: last.best_val_score };
-      baselineScore = rounds[0].leader_val_score;
-      for (const round of rounds) if (round.leader_resources_id && round.leader_val_score !== null) this.#fullValScores.set(round.leader_resources_id, round.leader_val_score);
-      this.#log.info(`APO ${runId}: resuming after round ${last.round} (best score ${formatScore(best.score)})`);
-    } else {
-      const initial = await this.#initialCandidate();
-      beam = [initial];
-      const tally = newTally(0);
-      if (this.#options.runInitialValidation) baselineScore = await this.#baselineScore(initial, tally);
-      best = { candidate: initial, score: baselineScore };
-      const entry: ApoCandidateScore = { resources_id: initial.resourcesId, parent_resources_id: null, val_batch_score: null, kept: true };
-      rounds.push(await this.#record(tally, [entry], [entry], initial, baselineScore, best));
-      this.#log.info(`APO ${runId}: initial prompt ${initial.resourcesId} scores ${formatScore(baselineScore)} on the full validation set`);
-    }
+    let state = rounds.length > 0 ? await this.#resume(rounds) : await this.#begin(rounds);
     const startedAtRound = rounds[rounds.length - 1].round + 1;
-
-    for (let round = startedAtRound; round <= beamRounds; round++) {
+    for (let round = startedAtRound; round <= this.#options.beamRounds; round++) {
       this.#signal.throwIfAborted();
-      const tally = newTally(round);
-      const random = new SeededRandom(this.#options.seed * 1_000_003 + round);
-      const parents = random.choose(beam, beamWidth);
-      // Draw every batch before anything runs, so that concurrency cannot change the draws.
-      const jobs = parents.flatMap((parent, parentIndex) =>
-        Array.from({ length: this.#options.branchFactor }, (_, branch) => ({
-          parent,
-          index: parentIndex * this.#options.branchFactor + branch,
-          batch: random.sample(this.#train, this.#options.gradientBatchSize),
-        })),
-      );
-      const valBatch = random.sample(this.#val, this.#options.valBatchSize);
-      // Each distinct prompt is scored on the validation batch once. On the concurrent schedule a
-      // candidate's scoring starts as soon as it exists (the beam's at once, behind the children's
-      // train rollouts in the queue; each child's when its edit is accepted): no barrier between
-      // the children and the validation.
-      const valScores = new Map<string, Promise<number>>();
-      const valScore = (candidate: Candidate): Promise<number> => {
-        let score = valScores.get(candidate.template);
-        if (!score) {
-          score = this.#evaluate(candidate, valBatch, 'val', tally).then((evaluation) => evaluation.score);
-          score.catch(() => undefined); // Awaited below; an early failure must not be unhandled meanwhile.
-          valScores.set(candidate.template, score);
-        }
-        return score;
-      };
-      const concurrent = this.#options.schedule === 'concurrent';
-      const childSteps = jobs.map((job) => async () => {
-        const child = await this.#child(job.parent, job.batch, job.index, tally);
-        if (child && concurrent) void valScore(child);
-        return child;
-      });
-      const childrenDone = this.#all(childSteps);
-      if (concurrent) for (const candidate of beam) void valScore(candidate);
-      const children = (await childrenDone).filter((child) => child !== null);
-
-      const seen = new Set<string>();
-      const pool = [...beam, ...children].filter((candidate) => !seen.has(candidate.template) && seen.add(candidate.template));
-      const scores = await this.#all(pool.map((candidate) => () => valScore(candidate)));
-      const ranked = pool.map((candidate, index) => ({ candidate, score: scores[index], index })).sort((a, b) => b.score - a.score || a.index - b.index);
-      const kept = ranked.slice(0, beamWidth);
-      beam = kept.map((entry) => entry.candidate);
-      const leader = beam[0];
-      const leaderScore = await this.#fullValScore(leader, tally);
-      if (best.score === null || leaderScore > best.score) best = { candidate: leader, score: leaderScore };
-      const entries: ApoCandidateScore[] = ranked.map((entry, rank) => ({
-        resources_id: entry.candidate.resourcesId,
-        parent_resources_id: entry.candidate.parentResourcesId,
-        val_batch_score: entry.score,
-        kept: rank < beamWidth,
-      }));
-      rounds.push(await this.#record(tally, entries, entries.filter((entry) => entry.kept), leader, leaderScore, best));
-      this.#log.info(
-        `APO ${runId} round ${round}/${beamRounds}: ${children.length} children (${tally.rejectedEdits} edits rejected), ` +
-          `leader ${leader.resourcesId} ${formatScore(leaderScore)} on the full validation set, best ${formatScore(best.score)}` +
-          `${tally.failed > 0 ? `; ${tally.failed} rollouts failed` : ''}` +
-          `${tally.critiquesWithoutLlmCalls > 0 ? `; ${tally.critiquesWithoutLlmCalls} critiques written without LLM calls` : ''}`,
-      );
+      state = await this.#round(round, state, rounds);
     }
-
+    const { best } = state;
     // The best prompt becomes the latest resources (a new version of its id), for the agents that follow.
     await this.#store.updateResources(best.candidate.resourcesId, this.#resourcesOf(best.candidate.template));
     return {
-      runId,
+      runId: this.#runId,
       bestPrompt: new PromptTemplate(best.candidate.template, this.#engine),
       bestResourcesId: best.candidate.resourcesId,
       bestScore: best.score,
-      baselineScore,
+      baselineScore: state.baselineScore,
       rounds,
       startedAtRound,
       rejectedEdits: rounds.reduce((sum, round) => sum + round.rejected_edits, 0),
       timedOutRolloutIds: rounds.flatMap((round) => round.timed_out_rollout_ids),
+    };
+  }
+
+  /** A run resumed after its last completed round: the beam, the best prompt and the scores known. */
+  async #resume(rounds: readonly ApoRoundRecord[]): Promise<BeamState> {
+    const last = rounds[rounds.length - 1];
+    const beam = await Promise.all(last.beam.map((entry) => this.#loadCandidate(entry.resources_id, entry.parent_resources_id)));
+    const best = { candidate: await this.#loadCandidate(last.best_resources_id ?? beam[0].resourcesId, null), score: last.best_val_score };
+    for (const round of rounds) if (round.leader_resources_id && round.leader_val_score !== null) this.#fullValScores.set(round.leader_resources_id, round.leader_val_score);
+    this.#log.info(`APO ${this.#runId}: resuming after round ${last.round} (best score ${formatScore(best.score)})`);
+    return { beam, best, baselineScore: rounds[0].leader_val_score };
+  }
+
+  /** A new run: the initial prompt, scored on the full validation set (unless told not to), is round 0. */
+  async #begin(rounds: ApoRoundRecord[]): Promise<BeamState> {
+    const initial = await this.#initialCandidate();
+    const tally = newTally(0);
+    const baselineScore = this.#options.runInitialValidation ? await this.#baselineScore(initial, tally) : null;
+    const best = { candidate: initial, score: baselineScore };
+    const entry: ApoCandidateScore = { resources_id: initial.resourcesId, parent_resources_id: null, val_batch_score: null, kept: true };
+    rounds.push(await this.#record(tally, [entry], [entry], initial, baselineScore, best));
+    this.#log.info(`APO ${this.#runId}: initial prompt ${initial.resourcesId} scores ${formatScore(baselineScore)} on the full validation set`);
+    return { beam: [initial], best, baselineScore };
+  }
+
+  /**
+   * One round of the beam search: children of sampled parents, the beam and the children scored on
+   * one validation batch, the top `beamWidth` kept, the leader scored on the full validation set.
+   * Its record is appended to `rounds`.
+   */
+  async #round(round: number, state: BeamState, rounds: ApoRoundRecord[]): Promise<BeamState> {
+    const { beamRounds, beamWidth, branchFactor } = this.#options;
+    const tally = newTally(round);
+    const random = new SeededRandom(this.#options.seed * 1_000_003 + round);
+    const parents = random.choose(state.beam, beamWidth);
+    // Draw every batch before anything runs, so that concurrency cannot change the draws.
+    const jobs = parents.flatMap((parent, parentIndex) =>
+      Array.from({ length: branchFactor }, (_, branch) => ({
+        parent,
+        index: parentIndex * branchFactor + branch,
+        batch: random.sample(this.#train, this.#options.gradientBatchSize),
+      })),
+    );
+    const valScore = this.#valBatchScorer(random.sample(this.#val, this.#options.valBatchSize), tally);
+    const concurrent = this.#options.schedule === 'concurrent';
+    const childSteps = jobs.map((job) => async () => {
+      const child = await this.#child(job.parent, job.batch, job.index, tally);
+      if (child && concurrent) void valScore(child);
+      return child;
+    });
+    const childrenDone = this.#all(childSteps);
+    if (concurrent) for (const candidate of state.beam) void valScore(candidate);
+    const children = (await childrenDone).filter((child) => child !== null);
+
+    const seen = new Set<string>();
+    const pool = [...state.beam, ...children].filter((candidate) => !seen.has(candidate.template) && seen.add(candidate.template));
+    const scores = await this.#all(pool.map((candidate) => () => valScore(candidate)));
+    const ranked = pool.map((candidate, index) => ({ candidate, score: scores[index], index })).sort((a, b) => b.score - a.score || a.index - b.index);
+    const beam = ranked.slice(0, beamWidth).map((entry) => entry.candidate);
+    const leader = beam[0];
+    const leaderScore = await this.#fullValScore(leader, tally);
+    const best = state.best.score === null || leaderScore > state.best.score ? { candidate: leader, score: leaderScore } : state.best;
+    const entries: ApoCandidateScore[] = ranked.map((entry, rank) => ({
+      resources_id: entry.candidate.resourcesId,
+      parent_resources_id: entry.candidate.parentResourcesId,
+      val_batch_score: entry.score,
+      kept: rank < beamWidth,
+    }));
+    rounds.push(await this.#record(tally, entries, entries.filter((entry) => entry.kept), leader, leaderScore, best));
+    this.#log.info(
+      `APO ${this.#runId} round ${round}/${beamRounds}: ${children.length} children (${tally.rejectedEdits} edits rejected), ` +
+        `leader ${leader.resourcesId} ${formatScore(leaderScore)} on the full validation set, best ${formatScore(best.score)}` +
+        `${tally.failed > 0 ? `; ${tally.failed} rollouts failed` : ''}` +
+        `${tally.critiquesWithoutLlmCalls > 0 ? `; ${tally.critiquesWithoutLlmCalls} critiques written without LLM calls` : ''}`,
+    );
+    return { beam, best, baselineScore: state.baselineScore };
+  }
+
+  /**
+   * Scores candidates on one validation batch, each distinct prompt once. On the concurrent
+   * schedule a candidate's scoring starts as soon as it exists (the beam's at once, behind the
+   * children's train rollouts in the queue; each child's when its edit is accepted): no barrier
+   * between the children and the validation.
+   */
+  #valBatchScorer(valBatch: readonly TTask[], tally: RoundTally): (candidate: Candidate) => Promise<number> {
+    const valScores = new Map<string, Promise<number>>();
+    return (candidate) => {
+      let score = valScores.get(candidate.template);
+      if (!score) {
+        score = this.#evaluate(candidate, valBatch, 'val', tally).then((evaluation) => evaluation.score);
+        score.catch(() => undefined); // Awaited by the round; an early failure must not be unhandled meanwhile.
+        valScores.set(candidate.template, score);
+      }
+      return score;
     };
   }
 
@@ -214,7 +191,7 @@ export class ApoSession<TTask> {
   /** One child: run the parent on `batch`, critique it, apply the critique; null when the edit is refused. */
   async #child(parent: Candidate, batch: TTask[], index: number, tally: RoundTally): Promise<Candidate | null> {
     const evaluation = await this.#evaluate(parent, batch, 'train', tally);
-    const experiments = await this.#experiments(evaluation.rollouts.slice(0, this.#options.gradientBatchSize));
+    const experiments = await readExperiments(this.#data, evaluation.rollouts.slice(0, this.#options.gradientBatchSize), this.#options.critiqueTaskInput);
     if (experiments.length > 0 && experiments.every((experiment) => experiment.llm_calls.length === 0)) this.#noteCritiqueWithoutLlmCalls(parent, experiments, tally);
     const seed = this.#options.seed * 1_000_003 + tally.round * 1009 + index;
     const critique = await this.#complete(this.#options.gradientModel, gradientMessage(index, parent.template, experiments), seed);
@@ -248,28 +225,6 @@ export class ApoSession<TTask> {
     );
   }
 
-  /** The experiments of a critique request, read with SQL: each rollout's LLM messages, final reward and status. */
-  async #experiments(rollouts: ScoredRollout<TTask>[]): Promise<{ status: string; llm_calls: unknown[] }[]> {
-    if (rollouts.length === 0) return [];
-    const ids = rollouts.map((rollout) => sqlString(rollout.rolloutId)).join(', ');
-    // The latest attempt's calls only: a retried rollout's earlier attempt is not what the reward scored.
-    const calls = await this.#data.query(
-      `SELECT rollout_id, input_messages, output_messages FROM llm_calls WHERE rollout_id IN (${ids})
-       QUALIFY attempt_id = arg_max(attempt_id, start_time) OVER (PARTITION BY rollout_id)
-       ORDER BY rollout_id, sequence_id, start_time`,
-    );
-    const rewards = await this.#rewards(rollouts.map((rollout) => rollout.rolloutId));
-    return rollouts.map((rollout) => ({
-      rollout_id: rollout.rolloutId,
-      status: rollout.status,
-      final_reward: rewards.get(rollout.rolloutId) ?? null,
-      task_input: this.#options.critiqueTaskInput(rollout.task),
-      llm_calls: calls
-        .filter((call) => call.rollout_id === rollout.rolloutId)
-        .map((call) => ({ input_messages: call.input_messages, output_messages: call.output_messages })),
-    }));
-  }
-
   /** Each rollout's final reward (its latest attempt's row of the `final_rewards` view). */
   #rewards(rolloutIds: readonly string[]): Promise<Map<string, number>> {
     return readFinalRewards(this.#data, rolloutIds);
@@ -291,21 +246,7 @@ export class ApoSession<TTask> {
       })),
     );
     const ids = enqueued.map((rollout) => rollout.rollout_id);
-    const finished = new Map<string, RolloutStatus>();
-    const deadline = Date.now() + this.#options.rolloutBatchTimeoutSeconds * 1000;
-    while (finished.size < ids.length && Date.now() < deadline) {
-      this.#signal.throwIfAborted();
-      const pending = ids.filter((id) => !finished.has(id));
-      if (this.#options.schedule === 'sequential') {
-        // Agent Lightning's way: look, and if not everything is done, sleep the polling interval.
-        for (const rollout of await this.#store.waitForRollouts(pending, { timeoutSeconds: 0.001, signal: this.#signal })) finished.set(rollout.rollout_id, rollout.status);
-        if (finished.size < ids.length) await sleep(Math.min(this.#options.pollIntervalSeconds * 1000, Math.max(0, deadline - Date.now())), this.#signal);
-        continue;
-      }
-      // A server-side long-poll; the slice only bounds how late an abort is noticed.
-      const slice = Math.max(0.001, Math.min(5, (deadline - Date.now()) / 1000));
-      for (const rollout of await this.#store.waitForRollouts(pending, { timeoutSeconds: slice, signal: this.#signal })) finished.set(rollout.rollout_id, rollout.status);
-    }
+    const finished = await awaitRolloutBatch(this.#store, ids, this.#options, this.#signal);
     const unfinished = ids.filter((id) => !finished.has(id));
     if (unfinished.length > 0) {
       tally.timedOut.push(...unfinished);
@@ -400,39 +341,12 @@ export class ApoSession<TTask> {
     return record;
   }
 
-  /**
-   * Finds the run: its id (given, or derived from the fingerprint of the initial resources,
-   * datasets and options) and its completed rounds (none for a new run). With `resume`, a run that
-   * is not there is an error listing the runs that are. Says how it starts through `onRunStart`.
-   */
+  /** Finds the run (see `startApoRun`): its id, fingerprint and completed rounds. */
   async #startRun(): Promise<ApoRoundRecord[]> {
-    const latest = await this.#store.getLatestResources();
-    this.#fingerprint = apoRunFingerprint({ initialResources: latest?.resources ?? {}, trainDataset: this.#train, valDataset: this.#val, options: this.#options });
-    this.#runId = this.#options.runId ?? apoRunIdOf(this.#fingerprint);
-    const rows = await this.#data.query(`SELECT * FROM apo_rounds WHERE run_id = ${sqlString(this.#runId)} ORDER BY round`);
-    const rounds = rows.map((row) => row as unknown as ApoRoundRecord);
-    if (rounds.length === 0 && this.#options.resume) {
-      const runs = await this.#data.query(
-        `SELECT run_id, count(*)::INTEGER AS rounds, max(round)::INTEGER AS last_round FROM apo_rounds GROUP BY run_id ORDER BY max(completed_at) DESC LIMIT 10`,
-      );
-      const known = runs.map((run) => `${String(run.run_id)} (${Number(run.last_round)} rounds done)`).join(', ');
-      throw new NotFoundError(
-        `Nothing to resume: no APO run ${this.#options.runId === null ? `with this initial prompt, these datasets and options (${this.#runId})` : `\`${this.#runId}\``} in the store. ` +
-          (known ? `Runs there: ${known}; resume one by its run id, or` : 'There are no APO runs there;') +
-          ' start a new run without resume.',
-      );
-    }
-    const last = rounds[rounds.length - 1];
-    const start: ApoRunStart = {
-      runId: this.#runId,
-      fingerprint: this.#fingerprint,
-      resumedAfterRound: last ? last.round : null,
-      identityDiffers: last ? (rounds[0].run_fingerprint ?? null) !== null && rounds[0].run_fingerprint !== this.#fingerprint : false,
-      bestScore: last ? last.best_val_score : null,
-      initialResourcesId: last ? rounds[0].leader_resources_id : (latest?.resources_id ?? null),
-    };
-    this.#options.onRunStart?.(start);
-    return rounds;
+    const run = await startApoRun({ store: this.#store, data: this.#data, options: this.#options, train: this.#train, val: this.#val });
+    this.#runId = run.runId;
+    this.#fingerprint = run.fingerprint;
+    return run.rounds;
   }
 
   /** The latest resources' prompt: the initial candidate. */
@@ -463,25 +377,6 @@ export class ApoSession<TTask> {
   #resourcesOf(template: string): NamedResources {
     return { ...this.#baseResources, [this.#options.promptResourceName]: new PromptTemplate(template, this.#engine).toResource() };
   }
-}
-
-function newTally(round: number): RoundTally {
-  return { round, rejectedEdits: 0, timedOut: [], failed: 0, critiquesWithoutLlmCalls: 0 };
-}
-
-function sleep(millis: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, millis);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function formatScore(score: number | null): string {

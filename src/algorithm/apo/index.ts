@@ -3,7 +3,7 @@ export { LocalApoData, RemoteApoData, apoDataForStore, attachApoDatabase } from 
 export { resolveApoOptions } from './apo-options.ts';
 export { apoRunFingerprint, apoRunIdOf } from './apo-run-identity.ts';
 export { EDIT_PROMPT_VARIANTS, GRADIENT_PROMPT_VARIANTS, editMessage, extractTemplate, gradientMessage } from './apo-prompts.ts';
-export { ApoRoundsTable, apoRoundProblem } from './apo-rounds-table.ts';
+export { APO_TABLES, ApoRoundsTable, apoRoundProblem } from './apo-rounds-table.ts';
 export { checkTemplateEdit } from './template-check.ts';
 export type { ApoResult } from './apo-result.ts';
 export type { ApoData, RemoteApoDataOptions } from './apo-data.ts';
