@@ -101,7 +101,7 @@ function queryRoutes(options: HttpAppOptions): RouteTable {
     .on('POST', '/v1/agl/sql', sqlHandler(options.database, { gate: options.sqlGate, timeoutMillis: options.sqlTimeoutMillis }))
     .on('GET', '/v1/agl/forwarder', forwarderStatsHandler(options.forwarder));
   registerExportRoutes(routes, options.database, options.sqlGate);
-  registerApoRoundsRoutes(routes, options.database, options.store);
+  registerApoRoundsRoutes(routes, options.database);
   return routes;
 }
 

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../../src/errors/index.ts';
-import { ApoRoundsTable, apoRoundProblem, attachApoDatabase } from '../../src/algorithm/index.ts';
+import { ApoRoundsTable, apoRoundProblem } from '../../src/algorithm/index.ts';
 import type { ApoRoundRecord } from '../../src/algorithm/index.ts';
 import type { Database } from '../../src/storage/index.ts';
 import { readJsonBody } from '../http/json-body.ts';
@@ -8,10 +8,9 @@ import type { RouteTable } from '../http/route-table.ts';
 
 /**
  * `POST /v1/agl/apo/rounds` with an `ApoRoundRecord`: records one APO round in `apo_rounds` (read
- * it back with SQL). Also lets an APO running in this process find the database behind `store`.
+ * it back with SQL).
  */
-export function registerApoRoundsRoutes(routes: RouteTable, database: Database, store: object): void {
-  attachApoDatabase(store, database);
+export function registerApoRoundsRoutes(routes: RouteTable, database: Database): void {
   const table = new ApoRoundsTable(database);
   routes.on('POST', '/v1/agl/apo/rounds', async ({ request, response }) => {
     const body = await readJsonBody(request);

@@ -11,7 +11,6 @@ export {
   apoRoundProblem,
   apoRunFingerprint,
   apoRunIdOf,
-  attachApoDatabase,
   checkTemplateEdit,
   editMessage,
   extractTemplate,

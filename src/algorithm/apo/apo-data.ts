@@ -9,13 +9,6 @@ import { ApoRoundsTable } from './apo-rounds-table.ts';
 /** What APO needs besides the store API: see {@link AlgorithmData}. */
 export type ApoData = AlgorithmData;
 
-/**
- * Kept for the collector, which calls it when it registers the `apo_rounds` route: a collector's
- * store now says which database it lives on itself (`DuckDBLightningStore.database`).
- * @deprecated does nothing
- */
-export function attachApoDatabase(_store: object, _database: Database): void {}
-
 /** {@link ApoData} on a database of this process. */
 export class LocalApoData implements ApoData {
   readonly #database: Database;

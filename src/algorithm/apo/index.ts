@@ -1,5 +1,5 @@
 export { APO } from './apo.ts';
-export { LocalApoData, RemoteApoData, apoDataForStore, attachApoDatabase } from './apo-data.ts';
+export { LocalApoData, RemoteApoData, apoDataForStore } from './apo-data.ts';
 export { resolveApoOptions } from './apo-options.ts';
 export { apoRunFingerprint, apoRunIdOf } from './apo-run-identity.ts';
 export { EDIT_PROMPT_VARIANTS, GRADIENT_PROMPT_VARIANTS, editMessage, extractTemplate, gradientMessage } from './apo-prompts.ts';
