@@ -1,5 +1,6 @@
 import express from 'express';
-import type { Express, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { OtlpForwarder } from '../../src/forward/index.ts';
 import type { LlmGateway } from '../../src/gateway/index.ts';
 import type { RecordIngestor, TraceIngestor } from '../../src/ingest/index.ts';
@@ -48,12 +49,13 @@ export interface HttpAppOptions {
 
 /** The HTTP app and the dashboard's handle (its event streams end before the server closes). */
 export interface HttpApp {
-  app: Express;
+  /** The `node:http` request listener. */
+  app: RequestListener;
   dashboard: DashboardRoutes;
 }
 
 /**
- * The collector's HTTP surface as an express app: the request guard first, then the open health
+ * The collector's HTTP surface as an express router: the request guard first, then the open health
  * route, the bearer-token middleware on `/v1/`, one router per area (OTLP first: it is the hot
  * path), the dashboard's pages, a 404 for the rest, and the error handlers (the OTLP exports'
  * `google.rpc.Status`, then `{detail, code}` for everything else; the store and the gateway have
@@ -61,14 +63,13 @@ export interface HttpApp {
  * readers, which hold the size and decompression limits.
  */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
-  const app = express();
-  // Answers are written by the routes themselves (no res.send): no ETag, no X-Powered-By; the
-  // query string is read from the URL where needed; paths are case-sensitive, as OTLP's are.
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', false);
-  app.enable('case sensitive routing');
-
+  // express's Router as the app: the routing, middleware and error handlers of express 5 without
+  // the application object, which swaps the prototypes of every request and response (res.json,
+  // req.query... that no route here uses) and cost ~50 µs of CPU per request (measured, GET
+  // /v1/agl/health over keep-alive: 17-18 µs of server CPU per request with the hand-written router
+  // this replaced, 64-77 µs with express(), 15-21 µs with express.Router). Paths are
+  // case-sensitive, as OTLP's are.
+  const app = express.Router({ caseSensitive: true });
   app.use(options.guard);
   app.use(new RouteTable().on('GET', '/v1/agl/health', ({ response }) => sendJson(response, 200, { status: 'ok' })).router());
   if (options.token) app.use('/v1', bearerAuth(options.token));
@@ -83,7 +84,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use(notFound);
   app.use(otlpErrorHandler(options.logger));
   app.use(jsonErrorHandler(options.logger));
-  return { app, dashboard };
+  // Every request ends in `notFound` or an error handler; this is the last resort.
+  const listener: RequestListener = (request: IncomingMessage, response: ServerResponse) =>
+    app(request as never, response as never, (error?: unknown) => {
+      options.logger.error('Unhandled request error', error);
+      if (!response.headersSent) sendJson(response, 500, { detail: 'Internal server error', code: 'internal' });
+      else response.destroy();
+    });
+  return { app: listener, dashboard };
 }
 
 /** `POST /v1/traces`, `/v1/logs`, `/v1/metrics`. */

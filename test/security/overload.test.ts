@@ -170,11 +170,14 @@ describe('agl serve under overload', () => {
   });
 
   it('above --max-memory-mib takes only a small working set: the rest 503 before the body is read, ingest goes on', { timeout: 90_000 }, async () => {
-    const payloads = buildPayloads(160, SPANS_PER_REQUEST);
+    // 512 spans per request (~100 KB): a burst of 256 at once holds ~25 MB, three times the 8 MiB
+    // working set.
+    const spansPerRequest = 512;
+    const payloads = buildPayloads(264, spansPerRequest);
     const dbPath = join(tempDir(), 'memory-limit.duckdb');
     // 1 MiB: the collector is always above it, so it always runs lean.
     const serve = await startServe(dbPath, ['--max-memory-mib', '1']);
-    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
     // One request at a time always gets through: a collector above its limit still ingests.
     for (let index = 0; index < 8; index++) assert.equal((await post(serve.url, agent, payloads[index])).status, 200);
     // A burst: more bodies at once than the working set holds.
@@ -191,7 +194,7 @@ describe('agl serve under overload', () => {
     const stored = (await sql(serve.url, 'SELECT CAST(substr(rollout_id, 10) AS INTEGER) AS request, count(*) FROM spans GROUP BY 1 ORDER BY 1')) as number[][];
     assert.deepEqual(
       stored,
-      acknowledged.sort((a, b) => a - b).map((index) => [index, SPANS_PER_REQUEST]),
+      acknowledged.sort((a, b) => a - b).map((index) => [index, spansPerRequest]),
       'each acknowledged request stored once, nothing of a refused one',
     );
     await serve.stop();
