@@ -22,7 +22,7 @@ import { storeRouter } from '../routes/store.ts';
 import { bearerAuth } from './bearer-auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
 import { jsonErrorHandler, notFound, sendJson } from './respond.ts';
-import { RouteTable, requestUrl } from './route-table.ts';
+import { RouteTable, requestUrl, under } from './route-table.ts';
 
 /** What the collector's HTTP app serves, and how. */
 export interface HttpAppOptions {
@@ -73,13 +73,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use(options.guard);
   app.use(new RouteTable().on('GET', '/v1/agl/health', ({ response }) => sendJson(response, 200, { status: 'ok' })).router());
   if (options.token) app.use('/v1', bearerAuth(options.token));
-  app.use(otlpRoutes(options).router());
-  app.use(gatewayRouter(options.gateway, { maxBodyBytes: options.maxBodyBytes }));
-  app.use(storeRouter(options.store));
-  app.use(queryRoutes(options).router());
+  app.use(under(['/v1/traces', '/v1/logs', '/v1/metrics'], otlpRoutes(options).router()));
+  app.use(under(['/v1/agl/gateway/'], gatewayRouter(options.gateway, { maxBodyBytes: options.maxBodyBytes })));
+  app.use(under(['/v1/agl/'], storeRouter(options.store)));
+  app.use(under(['/v1/agl/'], queryRoutes(options).router()));
   const dashboardRoutes = new RouteTable();
   const dashboard = registerDashboardRoutes(dashboardRoutes, options.database);
-  app.use(dashboardRoutes.router());
+  app.use(under(['/v1/agl/dashboard/'], dashboardRoutes.router()));
   app.use(dashboardPages(dashboard));
   app.use(notFound);
   app.use(otlpErrorHandler(options.logger));
