@@ -1,10 +1,10 @@
 import type { OtlpForwarder } from '../src/forward/index.ts';
 import { GatewayRecorder, LlmGateway } from '../src/gateway/index.ts';
-import { MemoryLimit, RecordIngestor, TraceIngestor } from '../src/ingest/index.ts';
+import { RecordIngestor, TraceIngestor } from '../src/ingest/index.ts';
 import type { Logger } from '../src/logging/index.ts';
 import { Database, DuckDBRecordSink, DuckDBSpanSink } from '../src/storage/index.ts';
 import { DuckDBLightningStore } from '../src/store/index.ts';
-import type { CollectorOptions } from './collector-options.ts';
+import type { CollectorOptions, CollectorSettings } from './collector-options.ts';
 
 /** What a collector serves, behind its HTTP and gRPC servers: the database and everything that writes it. */
 export interface CollectorCore {
@@ -25,11 +25,11 @@ export interface CollectorCore {
  */
 export async function openCollectorCore(
   options: CollectorOptions,
-  dbPath: string,
+  settings: Pick<CollectorSettings, 'dbPath' | 'memoryLimit'>,
   forwarder: OtlpForwarder | null,
   logger: Logger,
 ): Promise<CollectorCore> {
-  const database = await Database.open({ path: dbPath, sqlAllowFiles: options.sqlAllowFiles ?? null });
+  const database = await Database.open({ path: settings.dbPath, sqlAllowFiles: options.sqlAllowFiles ?? null });
   let store: DuckDBLightningStore | null = null;
   const sink = await DuckDBSpanSink.open(database, {
     maxQueuedSpans: options.maxQueuedSpans,
@@ -39,9 +39,7 @@ export async function openCollectorCore(
     beforeWrite: (rows) => store?.assignSpanSequenceIds(rows),
   });
   store = await DuckDBLightningStore.open(database, { spanSink: sink, watchdogIntervalMillis: options.watchdogIntervalMillis });
-  // One memory limit for every signal: it is the process's memory.
-  const maxMemoryBytes = options.maxMemoryBytes === undefined ? 640 * 1024 * 1024 : options.maxMemoryBytes;
-  const memoryLimit = maxMemoryBytes === null ? undefined : new MemoryLimit({ limitBytes: maxMemoryBytes });
+  const memoryLimit = settings.memoryLimit ?? undefined;
   const traces = new TraceIngestor({
     sink,
     maxCommitWaitMillis: options.maxCommitWaitMillis,

@@ -1,5 +1,6 @@
 import type { LlmGatewayOptions } from '../src/gateway/index.ts';
 import type { OtlpForwarderOptions } from '../src/forward/index.ts';
+import { MemoryLimit } from '../src/ingest/index.ts';
 import type { Logger } from '../src/logging/index.ts';
 import { DEFAULT_SQL_TIMEOUT_MILLIS } from '../src/storage/index.ts';
 
@@ -120,6 +121,8 @@ export interface CollectorSettings {
   grpcPort: number | null;
   maxBodyBytes: number;
   maxInFlightBytes: number;
+  /** Built from {@link CollectorOptions.maxMemoryBytes}; `null` when turned off. */
+  memoryLimit: MemoryLimit | null;
   sqlTimeoutMillis: number;
 }
 
@@ -147,6 +150,8 @@ export function resolveCollectorSettings(options: CollectorOptions): CollectorSe
     grpcPort,
     maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
     maxInFlightBytes: options.maxInFlightBytes ?? 128 * 1024 * 1024,
+    // One memory limit for every signal: it is the process's memory.
+    memoryLimit: options.maxMemoryBytes === null ? null : new MemoryLimit({ limitBytes: options.maxMemoryBytes ?? 640 * 1024 * 1024 }),
     sqlTimeoutMillis,
   };
 }

@@ -81,7 +81,7 @@ export class Collector {
     const budget = new ByteBudget(settings.maxInFlightBytes);
     const forwarder = options.forwardUrl ? new OtlpForwarder({ ...options.forwardOptions, url: options.forwardUrl, logger }) : null;
     const sqlGate = new QueryGate({ maxRunning: options.sqlMaxRunning ?? 2 });
-    const core = await openCollectorCore(options, settings.dbPath, forwarder, logger);
+    const core = await openCollectorCore(options, settings, forwarder, logger);
     const token = options.token || null;
     const { app, dashboard } = createHttpApp({
       ...core,
