@@ -25,11 +25,15 @@ export interface CollectorCore {
  */
 export async function openCollectorCore(
   options: CollectorOptions,
-  settings: Pick<CollectorSettings, 'dbPath' | 'memoryLimit'>,
+  settings: Pick<CollectorSettings, 'dbPath' | 'memoryLimit' | 'databaseMemoryBytes'>,
   forwarder: OtlpForwarder | null,
   logger: Logger,
 ): Promise<CollectorCore> {
-  const database = await Database.open({ path: settings.dbPath, sqlAllowFiles: options.sqlAllowFiles ?? null });
+  const database = await Database.open({
+    path: settings.dbPath,
+    sqlAllowFiles: options.sqlAllowFiles ?? null,
+    memoryLimitBytes: settings.databaseMemoryBytes,
+  });
   let store: DuckDBLightningStore | null = null;
   const sink = await DuckDBSpanSink.open(database, {
     maxQueuedSpans: options.maxQueuedSpans,

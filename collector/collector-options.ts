@@ -54,10 +54,12 @@ export interface CollectorOptions {
    */
   maxCommitWaitMillis?: number;
   /**
-   * The resident memory (RSS) above which new OTLP requests (HTTP and gRPC) beyond a small working
-   * set get 503 with `Retry-After` before their bodies are read; what was taken is still stored
-   * (see `MemoryLimit`). It covers what the byte budget cannot see: decoded rows, DuckDB's
-   * uncheckpointed row groups, allocator caches. `null` turns it off.
+   * The collector's memory budget. DuckDB gets half of it (at least 128 MiB) as its
+   * `memory_limit`: beyond it, spans appended but not yet checkpointed and the working memory of
+   * queries spill to `<db>.tmp`, and a query that can't spill is refused (413). Above the whole of
+   * it (RSS), new OTLP requests (HTTP and gRPC) beyond a small working set get 503 with
+   * `Retry-After` before their bodies are read, and what was taken is still stored (see
+   * `MemoryLimit`). `null` turns both off.
    * @default 640 MiB
    */
   maxMemoryBytes?: number | null;
@@ -123,6 +125,8 @@ export interface CollectorSettings {
   maxInFlightBytes: number;
   /** Built from {@link CollectorOptions.maxMemoryBytes}; `null` when turned off. */
   memoryLimit: MemoryLimit | null;
+  /** DuckDB's share of {@link CollectorOptions.maxMemoryBytes}; `null` when that is turned off. */
+  databaseMemoryBytes: number | null;
   sqlTimeoutMillis: number;
 }
 
@@ -143,6 +147,7 @@ export function resolveCollectorSettings(options: CollectorOptions): CollectorSe
   if (!(sqlTimeoutMillis > 0 && Number.isFinite(sqlTimeoutMillis))) {
     throw new RangeError(`Expected \`sqlTimeoutMillis\` to be a number > 0, got \`${options.sqlTimeoutMillis}\``);
   }
+  const maxMemoryBytes = options.maxMemoryBytes === undefined ? 640 * 1024 * 1024 : options.maxMemoryBytes;
   return {
     dbPath: options.dbPath ?? './agl.duckdb',
     host: options.host ?? '127.0.0.1',
@@ -151,7 +156,11 @@ export function resolveCollectorSettings(options: CollectorOptions): CollectorSe
     maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
     maxInFlightBytes: options.maxInFlightBytes ?? 128 * 1024 * 1024,
     // One memory limit for every signal: it is the process's memory.
-    memoryLimit: options.maxMemoryBytes === null ? null : new MemoryLimit({ limitBytes: options.maxMemoryBytes ?? 640 * 1024 * 1024 }),
+    memoryLimit: maxMemoryBytes === null ? null : new MemoryLimit({ limitBytes: maxMemoryBytes }),
+    // Half for DuckDB (at least 128 MiB, what its checkpoints need to run): an idle collector already
+    // holds ~250 MiB (Node, the decoder thread, DuckDB's code), and a flood adds request bodies and
+    // decoded rows on top of what DuckDB holds.
+    databaseMemoryBytes: maxMemoryBytes === null ? null : Math.max(Math.floor(maxMemoryBytes / 2), 128 * 1024 * 1024),
     sqlTimeoutMillis,
   };
 }

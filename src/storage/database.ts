@@ -24,6 +24,13 @@ export interface DatabaseOptions {
    * @default null
    */
   sqlAllowFiles?: string | null;
+  /**
+   * DuckDB's `memory_limit`: beyond it DuckDB writes what it can to a temporary directory next to
+   * the file (`<file>.tmp`, removed on close): data appended but not yet checkpointed, and the
+   * working memory of queries that can spill. `null`: DuckDB's default (80 % of the machine's RAM).
+   * @default null
+   */
+  memoryLimitBytes?: number | null;
 }
 
 /**
@@ -63,6 +70,10 @@ export class Database {
   static async open(options: DatabaseOptions): Promise<Database> {
     const readOnly = options.readOnly ?? false;
     const sqlAllowFiles = options.sqlAllowFiles ? resolve(options.sqlAllowFiles) : null;
+    const memoryLimitBytes = options.memoryLimitBytes ?? null;
+    if (memoryLimitBytes !== null && !(Number.isFinite(memoryLimitBytes) && memoryLimitBytes >= 1024 * 1024)) {
+      throw new RangeError(`Expected \`memoryLimitBytes\` to be a number ≥ 1 MiB or null, got \`${options.memoryLimitBytes}\``);
+    }
     if (sqlAllowFiles !== null && !isDirectory(sqlAllowFiles)) {
       throw new RangeError(`Expected \`sqlAllowFiles\` to be an existing directory, got \`${options.sqlAllowFiles}\``);
     }
@@ -78,6 +89,7 @@ export class Database {
       // full speed kept hundreds of MiB it no longer used. A background thread returns them.
       allocator_background_threads: 'true',
     };
+    if (memoryLimitBytes !== null) config.memory_limit = `${Math.floor(memoryLimitBytes / 1024)}KiB`;
     if (readOnly) config.access_mode = 'READ_ONLY';
     // The collector runs many small statements at once (appends, store writes) from Node's thread
     // pool. With DuckDB's own worker threads as well, each statement's thread spun waiting on the

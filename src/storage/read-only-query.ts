@@ -169,6 +169,14 @@ async function execute(database: Database, sql: string, limits: Limits): Promise
     const message = (error as Error).message;
     // DuckDB's error types come only as the message's prefix.
     if (/^Permission Error/.test(message)) throw new ForbiddenError(`The query was refused: ${message}`, { cause: error });
+    // DuckDB's advice that follows (SET memory_limit…) can't be taken here: settings are locked.
+    const outOfMemory = /^Out of Memory Error: ([^\n]*)/.exec(message);
+    if (outOfMemory) {
+      throw new PayloadTooLargeError(
+        `The query needs more memory than the database may use (${outOfMemory[1]}; agl serve --max-memory-mib gives DuckDB half of it): select less`,
+        { cause: error },
+      );
+    }
     throw new InvalidRequestError(`The query failed: ${message}`, { cause: error });
   } finally {
     clearTimeout(timer);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { mapSpan } from '../../src/semconv/index.ts';
@@ -25,6 +26,40 @@ describe('Database', () => {
     assert.deepEqual(versions.rows, Array.from({ length: SCHEMA_VERSION }, (_, index) => [index + 1]));
     await second.close();
     await second.close(); // idempotent
+  });
+
+  it('keeps to memoryLimitBytes by spilling unchecked-in rows next to the file, and loses none', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'a.duckdb');
+    const database = await Database.open({ path, memoryLimitBytes: 128 * 1024 * 1024 });
+    const connection = await database.connect();
+    try {
+      const setting = await connection.runAndReadAll("SELECT current_setting('memory_limit')");
+      assert.equal(setting.getRows()[0][0], '128.0 MiB');
+      await connection.run('CREATE TABLE big (id BIGINT, payload VARCHAR)');
+      // 240 MB of rows that are not checkpointed: held in memory without a limit.
+      for (let batch = 0; batch < 8; batch++) {
+        await connection.run(`INSERT INTO big SELECT range + ${batch * 30_000}, repeat(md5(range::VARCHAR), 32) FROM range(30000)`);
+      }
+      const memory = await connection.runAndReadAll(
+        "SELECT sum(memory_usage_bytes)::BIGINT, sum(temporary_storage_bytes)::BIGINT FROM duckdb_memory()",
+      );
+      const [inMemory, spilled] = memory.getRows()[0] as [bigint, bigint];
+      assert.ok(inMemory <= 128n * 1024n * 1024n, `${inMemory} bytes in memory`);
+      assert.ok(spilled > 0n, 'nothing spilled');
+      assert.deepEqual(readdirSync(dir).sort(), ['a.duckdb', 'a.duckdb.tmp', 'a.duckdb.wal']);
+    } finally {
+      database.release(connection);
+      await database.close();
+    }
+    assert.deepEqual(readdirSync(dir), ['a.duckdb']);
+    const reopened = await Database.open({ path });
+    assert.equal(await count(reopened, 'big'), 240_000);
+    await reopened.close();
+  });
+
+  it('refuses a memoryLimitBytes below 1 MiB', async () => {
+    await assert.rejects(Database.open({ path: join(tempDir(), 'a.duckdb'), memoryLimitBytes: 1000 }), /memoryLimitBytes/);
   });
 
   it('refuses a file written by a newer schema', async () => {
