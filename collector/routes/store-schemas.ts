@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import type { ZodType } from 'zod';
+import { ATTEMPT_STATUSES, ROLLOUT_MODES, ROLLOUT_STATUSES, WORKER_STATUSES } from '../../src/store/index.ts';
+import { integer } from '../http/validate.ts';
+
+/**
+ * The zod schemas of the store API's request bodies and query strings, in Agent Lightning's
+ * snake_case; the routes map what they parse to the store's camelCase options. Optional fields may
+ * be absent and, unless the store cannot hold it (then the route answers 400 before parsing),
+ * null; integers are not nullable, as Agent Lightning's `limit` and `offset` are not.
+ */
+
+/** One of `values`, answered as pydantic's `enum` error. */
+function oneOf<T extends string>(values: readonly T[]) {
+  return z.enum(values as unknown as [T, ...T[]]);
+}
+
+const text = z.string().nullish();
+const dictionary = z.record(z.string(), z.unknown()).nullish();
+const textList = z.array(z.string()).nullish();
+
+/** A query string's integer: its text parsed when it is one, else kept to fail as `int_type`. */
+const queryInteger = z.preprocess((value) => {
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value.trim())) return value;
+  return Number(value);
+}, integer);
+
+/** Pagination and sorting, with the integers of a body or of a query string. */
+function page(int: ZodType<number>) {
+  return {
+    limit: int.optional(),
+    offset: int.optional(),
+    sort_by: text,
+    sort_order: oneOf(['asc', 'desc'] as const).nullish(),
+  };
+}
+
+const FILTER_LOGIC = { filter_logic: oneOf(['and', 'or'] as const).nullish() };
+
+function rolloutQuery(int: ZodType<number>) {
+  return z.object({
+    ...page(int),
+    ...FILTER_LOGIC,
+    status_in: z.array(oneOf(ROLLOUT_STATUSES)).nullish(),
+    rollout_id_in: textList,
+    rollout_id_contains: text,
+    mode_in: z.array(oneOf(ROLLOUT_MODES)).nullish(),
+  });
+}
+
+function spanQuery(int: ZodType<number>) {
+  return z.object({
+    ...page(int),
+    ...FILTER_LOGIC,
+    rollout_id: z.string(),
+    attempt_id: text,
+    trace_id: text,
+    trace_id_contains: text,
+    span_id: text,
+    span_id_contains: text,
+    parent_id: text,
+    parent_id_contains: text,
+    name: text,
+    name_contains: text,
+  });
+}
+
+function workerQuery(int: ZodType<number>) {
+  return z.object({ ...page(int), ...FILTER_LOGIC, status_in: z.array(oneOf(WORKER_STATUSES)).nullish(), worker_id_contains: text });
+}
+
+export const PAGE_BODY = z.object(page(integer));
+export const PAGE_QUERY = z.object(page(queryInteger));
+export const ROLLOUT_QUERY_BODY = rolloutQuery(integer);
+export const ROLLOUT_QUERY_QUERY = rolloutQuery(queryInteger);
+export const SPAN_QUERY_BODY = spanQuery(integer);
+export const SPAN_QUERY_QUERY = spanQuery(queryInteger);
+export const WORKER_QUERY_BODY = workerQuery(integer);
+export const WORKER_QUERY_QUERY = workerQuery(queryInteger);
+export const RESOURCES_QUERY_QUERY = z.object({ ...page(queryInteger), resources_id: text, resources_id_contains: text });
+
+/** Any value but an absent one: a rollout's `input`. */
+const present = z.custom<unknown>((value) => value !== undefined, { message: 'Field required', params: { type: 'missing' } });
+
+/** A rollout to enqueue or start: `{input, mode?, resources_id?, config?, metadata?}`. */
+export const NEW_ROLLOUT = z.object({
+  input: present,
+  mode: oneOf(ROLLOUT_MODES).nullish(),
+  resources_id: text,
+  config: dictionary,
+  metadata: dictionary,
+});
+
+export const ENQUEUE_BODY = z.object({ rollouts: z.array(NEW_ROLLOUT) });
+export const DEQUEUE_BODY = z.object({ limit: integer.pipe(z.number().min(0)).optional(), worker_id: text });
+export const START_ROLLOUT_BODY = NEW_ROLLOUT.extend({ worker_id: text });
+export const START_ATTEMPT_BODY = z.object({ worker_id: text });
+
+export const ROLLOUT_UPDATE_BODY = z.object({
+  input: z.unknown().optional(),
+  mode: oneOf(ROLLOUT_MODES).nullish(),
+  resources_id: text,
+  status: oneOf(ROLLOUT_STATUSES).nullish(),
+  config: dictionary,
+  metadata: dictionary,
+});
+
+export const ATTEMPT_UPDATE_BODY = z.object({
+  status: oneOf(ATTEMPT_STATUSES).nullish(),
+  worker_id: text,
+  last_heartbeat_time: z.number().nullish(),
+  metadata: dictionary,
+});
+
+export const WORKER_UPDATE_BODY = z.object({ heartbeat_stats: dictionary });
+
+/** What `POST /v1/agl/spans` checks before the store takes the span as sent. */
+export const SPAN_KEYS_BODY = z.looseObject({ rollout_id: z.string(), attempt_id: z.string(), sequence_id: integer });
