@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../src/errors/index.ts';
 import type { AttemptUpdate, LightningStore, NewRollout, RolloutConfig, RolloutQuery, RolloutUpdate } from '../../src/store/index.ts';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { RouteHandler, RouteTable } from '../http/route-table.ts';
 import { parseWith } from '../http/validate.ts';
 import {
@@ -15,6 +15,7 @@ import {
   ROLLOUT_UPDATE_BODY,
   START_ATTEMPT_BODY,
   START_ROLLOUT_BODY,
+  WAIT_BODY,
 } from './store-schemas.ts';
 import { answer, pageOptions, parseQuery, readObjectBody, refuseNull } from './store-wire.ts';
 
@@ -119,9 +120,6 @@ function updateAttemptHandler(store: LightningStore): RouteHandler {
     answer(response, await store.updateAttempt(params.rollout_id, params.attempt_id ?? 'latest', update));
   };
 }
-
-/** The body of `POST /v1/agl/waits/rollouts`: the rollouts to wait for, and for how long at most (seconds; null: no limit). */
-const WAIT_BODY = z.object({ rollout_ids: z.array(z.string()), timeout: z.number().nullable().optional() });
 
 /** `POST /v1/agl/waits/rollouts` with `{rollout_ids, timeout?}`: the long poll; a client that hangs up ends its wait. */
 function waitHandler(store: LightningStore): RouteHandler {

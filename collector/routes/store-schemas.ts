@@ -8,6 +8,11 @@ import { integer } from '../http/validate.ts';
  * snake_case; the routes map what they parse to the store's camelCase options. Optional fields may
  * be absent and, unless the store cannot hold it (then the route answers 400 before parsing),
  * null; integers are not nullable, as Agent Lightning's `limit` and `offset` are not.
+ *
+ * Each schema a route parses is compiled (`z.compile`): a valid request takes a generated fast
+ * path, an invalid one falls back to zod's parser, so errors read the same. Parsed with zod's parser
+ * alone, the 1000x3 store benchmark's collector spent about 7 µs a rollout in validation (mostly the
+ * dequeue polls), against under 1 µs for the hand-written reader these schemas replaced.
  */
 
 /** One of `values`, answered as pydantic's `enum` error. */
@@ -69,15 +74,24 @@ function workerQuery(int: ZodType<number>) {
   return z.object({ ...page(int), ...FILTER_LOGIC, status_in: z.array(oneOf(WORKER_STATUSES)).nullish(), worker_id_contains: text });
 }
 
-export const PAGE_BODY = z.object(page(integer));
-export const PAGE_QUERY = z.object(page(queryInteger));
-export const ROLLOUT_QUERY_BODY = rolloutQuery(integer);
-export const ROLLOUT_QUERY_QUERY = rolloutQuery(queryInteger);
-export const SPAN_QUERY_BODY = spanQuery(integer);
-export const SPAN_QUERY_QUERY = spanQuery(queryInteger);
-export const WORKER_QUERY_BODY = workerQuery(integer);
-export const WORKER_QUERY_QUERY = workerQuery(queryInteger);
-export const RESOURCES_QUERY_QUERY = z.object({ ...page(queryInteger), resources_id: text, resources_id_contains: text });
+/** `POST /v1/agl/rollouts/:rollout_id/attempts/search`: a page of attempts. */
+export const PAGE_BODY = z.compile(z.object(page(integer)));
+/** `GET /v1/agl/rollouts/:rollout_id/attempts`. */
+export const PAGE_QUERY = z.compile(z.object(page(queryInteger)));
+/** `POST /v1/agl/rollouts/search`. */
+export const ROLLOUT_QUERY_BODY = z.compile(rolloutQuery(integer));
+/** `GET /v1/agl/rollouts`. */
+export const ROLLOUT_QUERY_QUERY = z.compile(rolloutQuery(queryInteger));
+/** `POST /v1/agl/spans/search`. */
+export const SPAN_QUERY_BODY = z.compile(spanQuery(integer));
+/** `GET /v1/agl/spans`. */
+export const SPAN_QUERY_QUERY = z.compile(spanQuery(queryInteger));
+/** `POST /v1/agl/workers/search`. */
+export const WORKER_QUERY_BODY = z.compile(workerQuery(integer));
+/** `GET /v1/agl/workers`. */
+export const WORKER_QUERY_QUERY = z.compile(workerQuery(queryInteger));
+/** `GET /v1/agl/resources`. */
+export const RESOURCES_QUERY_QUERY = z.compile(z.object({ ...page(queryInteger), resources_id: text, resources_id_contains: text }));
 
 /** Any value but an absent one: a rollout's `input`. */
 const present = z.custom<unknown>((value) => value !== undefined, { message: 'Field required', params: { type: 'missing' } });
@@ -91,28 +105,45 @@ export const NEW_ROLLOUT = z.object({
   metadata: dictionary,
 });
 
-export const ENQUEUE_BODY = z.object({ rollouts: z.array(NEW_ROLLOUT) });
-export const DEQUEUE_BODY = z.object({ limit: integer.pipe(z.number().min(0)).optional(), worker_id: text });
-export const START_ROLLOUT_BODY = NEW_ROLLOUT.extend({ worker_id: text });
-export const START_ATTEMPT_BODY = z.object({ worker_id: text });
+/** `POST /v1/agl/queues/rollouts/enqueue`: `{rollouts: [...]}`. */
+export const ENQUEUE_BODY = z.compile(z.object({ rollouts: z.array(NEW_ROLLOUT) }));
+/** `POST /v1/agl/queues/rollouts/dequeue`: an optional `{limit, worker_id}`. */
+export const DEQUEUE_BODY = z.compile(z.object({ limit: integer.pipe(z.number().min(0)).optional(), worker_id: text }));
+/** `POST /v1/agl/rollouts`: a new rollout and the worker that starts it. */
+export const START_ROLLOUT_BODY = z.compile(NEW_ROLLOUT.extend({ worker_id: text }));
+/** `POST /v1/agl/rollouts/:rollout_id/attempts`. */
+export const START_ATTEMPT_BODY = z.compile(z.object({ worker_id: text }));
 
-export const ROLLOUT_UPDATE_BODY = z.object({
-  input: z.unknown().optional(),
-  mode: oneOf(ROLLOUT_MODES).nullish(),
-  resources_id: text,
-  status: oneOf(ROLLOUT_STATUSES).nullish(),
-  config: dictionary,
-  metadata: dictionary,
-});
+/** `POST /v1/agl/rollouts/:rollout_id`: the fields to update. */
+export const ROLLOUT_UPDATE_BODY = z.compile(
+  z.object({
+    input: z.unknown().optional(),
+    mode: oneOf(ROLLOUT_MODES).nullish(),
+    resources_id: text,
+    status: oneOf(ROLLOUT_STATUSES).nullish(),
+    config: dictionary,
+    metadata: dictionary,
+  }),
+);
 
-export const ATTEMPT_UPDATE_BODY = z.object({
-  status: oneOf(ATTEMPT_STATUSES).nullish(),
-  worker_id: text,
-  last_heartbeat_time: z.number().nullish(),
-  metadata: dictionary,
-});
+/** `POST /v1/agl/rollouts/:rollout_id/attempts/:attempt_id`: the fields to update. */
+export const ATTEMPT_UPDATE_BODY = z.compile(
+  z.object({
+    status: oneOf(ATTEMPT_STATUSES).nullish(),
+    worker_id: text,
+    last_heartbeat_time: z.number().nullish(),
+    metadata: dictionary,
+  }),
+);
 
-export const WORKER_UPDATE_BODY = z.object({ heartbeat_stats: dictionary });
+/** `POST /v1/agl/workers/:worker_id`. */
+export const WORKER_UPDATE_BODY = z.compile(z.object({ heartbeat_stats: dictionary }));
 
 /** What `POST /v1/agl/spans` checks before the store takes the span as sent. */
-export const SPAN_KEYS_BODY = z.looseObject({ rollout_id: z.string(), attempt_id: z.string(), sequence_id: integer });
+export const SPAN_KEYS_BODY = z.compile(z.looseObject({ rollout_id: z.string(), attempt_id: z.string(), sequence_id: integer }));
+
+/** `POST /v1/agl/spans/next`. */
+export const NEXT_SEQUENCE_ID_BODY = z.compile(z.object({ rollout_id: z.string(), attempt_id: z.string() }));
+
+/** `POST /v1/agl/waits/rollouts`: the rollouts to wait for, and for how long at most (seconds; null: no limit). */
+export const WAIT_BODY = z.compile(z.object({ rollout_ids: z.array(z.string()), timeout: z.number().nullable().optional() }));

@@ -1,12 +1,9 @@
 import type { LightningStore, Span, SpanQuery } from '../../src/store/index.ts';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { RouteTable } from '../http/route-table.ts';
 import { parseWith } from '../http/validate.ts';
-import { SPAN_KEYS_BODY, SPAN_QUERY_BODY, SPAN_QUERY_QUERY } from './store-schemas.ts';
+import { NEXT_SEQUENCE_ID_BODY, SPAN_KEYS_BODY, SPAN_QUERY_BODY, SPAN_QUERY_QUERY } from './store-schemas.ts';
 import { answer, pageOptions, parseQuery, readObjectBody } from './store-wire.ts';
-
-/** The body of `POST /v1/agl/spans/next`. */
-const NEXT_SEQUENCE_ID_BODY = z.object({ rollout_id: z.string(), attempt_id: z.string() });
 
 /**
  * The span routes of Agent Lightning's store API over our `spans` table: `POST /v1/agl/spans`
