@@ -1,7 +1,8 @@
 import { checkGatewayPromptResource, GATEWAY_PROMPT_RESOURCE_TYPE, StoreValidationError } from '../../src/store/index.ts';
 import type { LightningStore, NamedResources } from '../../src/store/index.ts';
 import type { RouteHandler, RouteTable } from '../http/route-table.ts';
-import { answer, pageFromBody, queryFields, readObjectBody } from './store-wire.ts';
+import { RESOURCES_QUERY_QUERY } from './store-schemas.ts';
+import { answer, pageOptions, parseQuery, readObjectBody } from './store-wire.ts';
 
 /** The resources routes of Agent Lightning's store API (`/v1/agl/resources/…`). */
 export function registerResourcesRoutes(routes: RouteTable, store: LightningStore): void {
@@ -10,13 +11,13 @@ export function registerResourcesRoutes(routes: RouteTable, store: LightningStor
   };
   routes
     .on('GET', '/v1/agl/resources', async ({ url, response }) => {
-      const fields = queryFields(url, [], ['limit', 'offset']);
+      const query = parseQuery(url, RESOURCES_QUERY_QUERY);
       answer(
         response,
         await store.queryResources({
-          ...pageFromBody(fields),
-          resourcesId: fields.string('resources_id'),
-          resourcesIdContains: fields.string('resources_id_contains'),
+          ...pageOptions(query),
+          resourcesId: query.resources_id,
+          resourcesIdContains: query.resources_id_contains,
         }),
       );
     })

@@ -1,20 +1,23 @@
 import { NotFoundError } from '../../src/errors/index.ts';
-import { ATTEMPT_STATUSES, ROLLOUT_MODES, ROLLOUT_STATUSES, StoreValidationError } from '../../src/store/index.ts';
-import type {
-  AttemptStatus,
-  AttemptUpdate,
-  LightningStore,
-  NewRollout,
-  RolloutQuery,
-  RolloutConfig,
-  RolloutMode,
-  RolloutStatus,
-  RolloutUpdate,
-} from '../../src/store/index.ts';
-import { z } from 'zod';
+import type { AttemptUpdate, LightningStore, NewRollout, RolloutConfig, RolloutQuery, RolloutUpdate } from '../../src/store/index.ts';
+import type { z } from 'zod';
 import type { RouteHandler, RouteTable } from '../http/route-table.ts';
 import { parseWith } from '../http/validate.ts';
-import { Fields, answer, filterLogic, pageFromBody, queryFields, readObjectBody } from './store-wire.ts';
+import {
+  ATTEMPT_UPDATE_BODY,
+  DEQUEUE_BODY,
+  ENQUEUE_BODY,
+  NEW_ROLLOUT,
+  PAGE_BODY,
+  PAGE_QUERY,
+  ROLLOUT_QUERY_BODY,
+  ROLLOUT_QUERY_QUERY,
+  ROLLOUT_UPDATE_BODY,
+  START_ATTEMPT_BODY,
+  START_ROLLOUT_BODY,
+  WAIT_BODY,
+} from './store-schemas.ts';
+import { answer, pageOptions, parseQuery, readObjectBody, refuseNull } from './store-wire.ts';
 
 /**
  * The rollout routes of Agent Lightning's store API: the queue (`/v1/agl/queues/rollouts/…`),
@@ -28,11 +31,11 @@ export function registerRolloutRoutes(routes: RouteTable, store: LightningStore)
     .on('POST', '/v1/agl/queues/rollouts/dequeue', dequeueHandler(store))
     .on('POST', '/v1/agl/rollouts', startRolloutHandler(store))
     .on('GET', '/v1/agl/rollouts', async ({ url, response }) => {
-      const fields = queryFields(url, ['status_in', 'rollout_id_in', 'mode_in'], ['limit', 'offset']);
-      answer(response, await store.queryRollouts(rolloutQuery(fields)));
+      const query = parseQuery(url, ROLLOUT_QUERY_QUERY, ['status_in', 'rollout_id_in', 'mode_in']);
+      answer(response, await store.queryRollouts(rolloutQuery(query)));
     })
     .on('POST', '/v1/agl/rollouts/search', async ({ request, response }) => {
-      answer(response, await store.queryRollouts(rolloutQuery(new Fields(await readObjectBody(request, true)))));
+      answer(response, await store.queryRollouts(rolloutQuery(parseWith(ROLLOUT_QUERY_BODY, await readObjectBody(request, true)))));
     })
     .on('GET', '/v1/agl/rollouts/:rollout_id', async ({ params, response }) => {
       const rollout = await store.getRollout(params.rollout_id);
@@ -45,16 +48,15 @@ export function registerRolloutRoutes(routes: RouteTable, store: LightningStore)
       answer(response, await store.cancelRollout(params.rollout_id));
     })
     .on('POST', '/v1/agl/rollouts/:rollout_id/attempts', async ({ request, params, response }) => {
-      const fields = new Fields(await readObjectBody(request, true));
-      answer(response, await store.startAttempt(params.rollout_id, { workerId: fields.string('worker_id') }), 201);
+      const { worker_id: workerId } = parseWith(START_ATTEMPT_BODY, await readObjectBody(request, true));
+      answer(response, await store.startAttempt(params.rollout_id, { workerId }), 201);
     })
     .on('GET', '/v1/agl/rollouts/:rollout_id/attempts', async ({ url, params, response }) => {
-      const fields = queryFields(url, [], ['limit', 'offset']);
-      answer(response, await store.queryAttempts(params.rollout_id, pageFromBody(fields, 'sequence_id')));
+      answer(response, await store.queryAttempts(params.rollout_id, pageOptions(parseQuery(url, PAGE_QUERY), 'sequence_id')));
     })
     .on('POST', '/v1/agl/rollouts/:rollout_id/attempts/search', async ({ request, params, response }) => {
-      const fields = new Fields(await readObjectBody(request, true));
-      answer(response, await store.queryAttempts(params.rollout_id, pageFromBody(fields, 'sequence_id')));
+      const page = parseWith(PAGE_BODY, await readObjectBody(request, true));
+      answer(response, await store.queryAttempts(params.rollout_id, pageOptions(page, 'sequence_id')));
     })
     .on('GET', '/v1/agl/rollouts/:rollout_id/attempts/latest', async ({ params, response }) => {
       answer(response, await store.getLatestAttempt(params.rollout_id));
@@ -68,48 +70,39 @@ export function registerRolloutRoutes(routes: RouteTable, store: LightningStore)
 /** `POST /v1/agl/queues/rollouts/enqueue` with `{rollouts: [{input, mode?, resources_id?, config?, metadata?}]}`. */
 function enqueueHandler(store: LightningStore): RouteHandler {
   return async ({ request, response }) => {
-    const fields = new Fields(await readObjectBody(request));
-    const list = fields.raw('rollouts');
-    if (!Array.isArray(list)) {
-      throw StoreValidationError.at(['body', 'rollouts'], list === undefined ? 'Field required' : 'Input should be a valid list', list === undefined ? 'missing' : 'list_type');
-    }
-    const rollouts = list.map((item, index) => newRollout(item, ['body', 'rollouts', index]));
-    answer(response, await store.enqueueRollouts(rollouts), 201);
+    const { rollouts } = parseWith(ENQUEUE_BODY, await readObjectBody(request));
+    answer(response, await store.enqueueRollouts(rollouts.map(newRollout)), 201);
   };
 }
 
 /** `POST /v1/agl/queues/rollouts/dequeue` with an optional `{limit, worker_id}`. */
 function dequeueHandler(store: LightningStore): RouteHandler {
   return async ({ request, response }) => {
-    const fields = new Fields(await readObjectBody(request, true));
-    const limit = fields.integer('limit');
-    if (limit !== undefined && limit < 0) throw StoreValidationError.at(['body', 'limit'], 'Input should be ≥ 0', 'greater_than_equal');
-    answer(response, await store.dequeueRollouts({ limit, workerId: fields.string('worker_id') }));
+    const { limit, worker_id: workerId } = parseWith(DEQUEUE_BODY, await readObjectBody(request, true));
+    answer(response, await store.dequeueRollouts({ limit, workerId }));
   };
 }
 
 /** `POST /v1/agl/rollouts`: a rollout started at once (with its first attempt), for `worker_id` when given. */
 function startRolloutHandler(store: LightningStore): RouteHandler {
   return async ({ request, response }) => {
-    const body = await readObjectBody(request);
-    const options = newRollout(body, ['body']);
-    answer(response, await store.startRollout({ ...options, workerId: new Fields(body).string('worker_id') }), 201);
+    const body = parseWith(START_ROLLOUT_BODY, await readObjectBody(request));
+    answer(response, await store.startRollout({ ...newRollout(body), workerId: body.worker_id }), 201);
   };
 }
 
 /** `POST /v1/agl/rollouts/:rollout_id`: the fields given are updated; `status` and `config` cannot be null. */
 function updateRolloutHandler(store: LightningStore): RouteHandler {
   return async ({ request, params, response }) => {
-    const fields = new Fields(await readObjectBody(request)).notNull('status').notNull('config');
+    const raw = refuseNull(await readObjectBody(request), ['status', 'config']);
+    const body = parseWith(ROLLOUT_UPDATE_BODY, raw);
     const update: RolloutUpdate = {};
-    if (fields.has('input')) update.input = fields.raw('input');
-    if (fields.has('mode')) update.mode = fields.enumValue<RolloutMode>('mode', ROLLOUT_MODES);
-    if (fields.has('resources_id')) update.resourcesId = fields.string('resources_id');
-    const status = fields.enumValue<RolloutStatus>('status', ROLLOUT_STATUSES);
-    if (status) update.status = status;
-    const config = fields.object('config');
-    if (config) update.config = config as Partial<RolloutConfig>;
-    if (fields.has('metadata')) update.metadata = fields.object('metadata');
+    if (Object.hasOwn(raw, 'input')) update.input = body.input;
+    if (Object.hasOwn(raw, 'mode')) update.mode = body.mode;
+    if (Object.hasOwn(raw, 'resources_id')) update.resourcesId = body.resources_id;
+    if (body.status) update.status = body.status;
+    if (body.config) update.config = body.config as Partial<RolloutConfig>;
+    if (Object.hasOwn(raw, 'metadata')) update.metadata = body.metadata;
     answer(response, await store.updateRollout(params.rollout_id, update));
   };
 }
@@ -117,19 +110,16 @@ function updateRolloutHandler(store: LightningStore): RouteHandler {
 /** `POST /v1/agl/rollouts/:rollout_id/attempts/:attempt_id` (or `…/latest`): the fields given are updated. */
 function updateAttemptHandler(store: LightningStore): RouteHandler {
   return async ({ request, params, response }) => {
-    const fields = new Fields(await readObjectBody(request)).notNull('status').notNull('worker_id').notNull('last_heartbeat_time').notNull('metadata');
+    const raw = refuseNull(await readObjectBody(request), ['status', 'worker_id', 'last_heartbeat_time', 'metadata']);
+    const body = parseWith(ATTEMPT_UPDATE_BODY, raw);
     const update: AttemptUpdate = {};
-    const status = fields.enumValue<AttemptStatus>('status', ATTEMPT_STATUSES);
-    if (status) update.status = status;
-    if (fields.has('worker_id')) update.workerId = fields.string('worker_id');
-    if (fields.has('last_heartbeat_time')) update.lastHeartbeatTime = fields.number('last_heartbeat_time');
-    if (fields.has('metadata')) update.metadata = fields.object('metadata');
+    if (body.status) update.status = body.status;
+    if (Object.hasOwn(raw, 'worker_id')) update.workerId = body.worker_id;
+    if (Object.hasOwn(raw, 'last_heartbeat_time')) update.lastHeartbeatTime = body.last_heartbeat_time;
+    if (Object.hasOwn(raw, 'metadata')) update.metadata = body.metadata;
     answer(response, await store.updateAttempt(params.rollout_id, params.attempt_id ?? 'latest', update));
   };
 }
-
-/** The body of `POST /v1/agl/waits/rollouts`: the rollouts to wait for, and for how long at most (seconds; null: no limit). */
-const WAIT_BODY = z.object({ rollout_ids: z.array(z.string()), timeout: z.number().nullable().optional() });
 
 /** `POST /v1/agl/waits/rollouts` with `{rollout_ids, timeout?}`: the long poll; a client that hangs up ends its wait. */
 function waitHandler(store: LightningStore): RouteHandler {
@@ -141,29 +131,23 @@ function waitHandler(store: LightningStore): RouteHandler {
   };
 }
 
-function newRollout(value: unknown, loc: (string | number)[]): NewRollout {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw StoreValidationError.at(loc, 'Input should be a valid dictionary', 'dict_type');
-  }
-  const fields = new Fields(value as Record<string, unknown>, loc);
-  if (!fields.has('input')) throw StoreValidationError.at([...loc, 'input'], 'Field required', 'missing');
-  const config = fields.object('config');
+function newRollout(rollout: z.infer<typeof NEW_ROLLOUT>): NewRollout {
   return {
-    input: fields.raw('input'),
-    mode: fields.enumValue<RolloutMode>('mode', ROLLOUT_MODES),
-    resourcesId: fields.string('resources_id'),
-    config: config as Partial<RolloutConfig> | null | undefined,
-    metadata: fields.object('metadata'),
+    input: rollout.input,
+    mode: rollout.mode,
+    resourcesId: rollout.resources_id,
+    config: rollout.config as Partial<RolloutConfig> | null | undefined,
+    metadata: rollout.metadata,
   };
 }
 
-function rolloutQuery(fields: Fields): RolloutQuery {
+function rolloutQuery(query: z.infer<typeof ROLLOUT_QUERY_BODY>): RolloutQuery {
   return {
-    ...pageFromBody(fields),
-    statusIn: fields.stringList('status_in', ROLLOUT_STATUSES) as RolloutStatus[] | null | undefined,
-    rolloutIdIn: fields.stringList('rollout_id_in'),
-    rolloutIdContains: fields.string('rollout_id_contains'),
-    modeIn: fields.stringList('mode_in', ROLLOUT_MODES) as RolloutMode[] | null | undefined,
-    filterLogic: filterLogic(fields),
+    ...pageOptions(query),
+    statusIn: query.status_in,
+    rolloutIdIn: query.rollout_id_in,
+    rolloutIdContains: query.rollout_id_contains,
+    modeIn: query.mode_in,
+    filterLogic: query.filter_logic ?? undefined,
   };
 }

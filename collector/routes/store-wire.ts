@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import { InvalidRequestError } from '../../src/errors/index.ts';
 import { StoreValidationError } from '../../src/store/index.ts';
-import type { FilterLogic, PageOptions, SortOrder } from '../../src/store/index.ts';
+import type { PageOptions, SortOrder } from '../../src/store/index.ts';
+import type { ZodType } from 'zod';
 import { readJsonBody } from '../http/json-body.ts';
 import { sendJson } from '../http/respond.ts';
+import { parseWith } from '../http/validate.ts';
 
 /**
  * Helpers shared by the store routes: reading snake_case JSON bodies and query strings into the
@@ -41,135 +43,46 @@ export async function readObjectBody(request: IncomingMessage, allowNull = false
   return body as Record<string, unknown>;
 }
 
-/** Reads typed fields of a body object, naming the field in every error. */
-export class Fields {
-  readonly #object: Record<string, unknown>;
-  readonly #loc: (string | number)[];
-
-  constructor(object: Record<string, unknown>, loc: (string | number)[] = ['body']) {
-    this.#object = object;
-    this.#loc = loc;
+/**
+ * Throws unless each named field is absent or not null: for a field the store cannot hold as null
+ * (a rollout's `status`, an attempt's `worker_id`…). Answers 400 with Agent Lightning's words.
+ */
+export function refuseNull(body: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  for (const name of names) {
+    if (Object.hasOwn(body, name) && body[name] === null) throw new InvalidRequestError(`${name} is invalid; it cannot be a null value.`);
   }
-
-  has(name: string): boolean {
-    return Object.hasOwn(this.#object, name);
-  }
-
-  raw(name: string): unknown {
-    return this.#object[name];
-  }
-
-  /**
-   * Throws unless the field is absent or not null: for a field the store cannot hold as null (a
-   * rollout's `status`, an attempt's `worker_id`…). Answers 400 with Agent Lightning's words.
-   */
-  notNull(name: string): this {
-    if (Object.hasOwn(this.#object, name) && this.#object[name] === null) {
-      throw new InvalidRequestError(`${name} is invalid; it cannot be a null value.`);
-    }
-    return this;
-  }
-
-  /** `undefined` when absent; `null` when null (if allowed). */
-  string(name: string, options: { nullable?: boolean; required?: boolean } = {}): string | null | undefined {
-    const value = this.#object[name];
-    if (value === undefined) return this.#missing(name, options.required);
-    if (value === null && options.nullable !== false) return null;
-    if (typeof value !== 'string') throw this.#error(name, 'Input should be a valid string', 'string_type');
-    return value;
-  }
-
-  number(name: string, options: { nullable?: boolean } = {}): number | null | undefined {
-    const value = this.#object[name];
-    if (value === undefined) return undefined;
-    if (value === null && options.nullable !== false) return null;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw this.#error(name, 'Input should be a valid number', 'float_type');
-    return value;
-  }
-
-  integer(name: string): number | undefined {
-    const value = this.#object[name];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw this.#error(name, 'Input should be a valid integer', 'int_type');
-    return value;
-  }
-
-  object(name: string): Record<string, unknown> | null | undefined {
-    const value = this.#object[name];
-    if (value === undefined || value === null) return value;
-    if (typeof value !== 'object' || Array.isArray(value)) throw this.#error(name, 'Input should be a valid dictionary', 'dict_type');
-    return value as Record<string, unknown>;
-  }
-
-  enumValue<T extends string>(name: string, allowed: readonly T[]): T | null | undefined {
-    const value = this.#object[name];
-    if (value === undefined || value === null) return value;
-    if (typeof value !== 'string' || !allowed.includes(value as T)) {
-      throw this.#error(name, `Input should be ${allowed.map((item) => `'${item}'`).join(', ')}`, 'enum');
-    }
-    return value as T;
-  }
-
-  stringList(name: string, allowed?: readonly string[]): string[] | null | undefined {
-    const value = this.#object[name];
-    if (value === undefined || value === null) return value;
-    if (!Array.isArray(value)) throw this.#error(name, 'Input should be a valid list', 'list_type');
-    value.forEach((item, index) => {
-      if (typeof item !== 'string' || (allowed && !allowed.includes(item))) {
-        throw new StoreValidationError([
-          {
-            loc: [...this.#loc, name, index],
-            msg: allowed ? `Input should be ${allowed.map((entry) => `'${entry}'`).join(', ')}` : 'Input should be a valid string',
-            type: allowed ? 'enum' : 'string_type',
-          },
-        ]);
-      }
-    });
-    return value as string[];
-  }
-
-  #missing(name: string, required: boolean | undefined): undefined {
-    if (required) throw this.#error(name, 'Field required', 'missing');
-    return undefined;
-  }
-
-  #error(name: string, msg: string, type: string): StoreValidationError {
-    return new StoreValidationError([{ loc: [...this.#loc, name], msg, type }]);
-  }
+  return body;
 }
 
-/** Pagination and sorting from a body. */
-export function pageFromBody(fields: Fields, defaultSortBy?: string): PageOptions {
-  const sortBy = fields.has('sort_by') ? fields.string('sort_by') : defaultSortBy;
+/** Pagination and sorting as parsed from a body or query string. */
+export interface WirePage {
+  limit?: number;
+  offset?: number;
+  sort_by?: string | null;
+  sort_order?: SortOrder | null;
+}
+
+/** The store's page options; `sort_by` absent gives `defaultSortBy`, null gives none. */
+export function pageOptions(page: WirePage, defaultSortBy?: string): PageOptions {
   return {
-    limit: fields.integer('limit'),
-    offset: fields.integer('offset'),
-    sortBy,
-    sortOrder: fields.enumValue<SortOrder>('sort_order', ['asc', 'desc']) ?? undefined,
+    limit: page.limit,
+    offset: page.offset,
+    sortBy: page.sort_by === undefined ? defaultSortBy : page.sort_by,
+    sortOrder: page.sort_order ?? undefined,
   };
 }
 
-/** The query string as a {@link Fields}: repeated keys become lists, numbers are parsed. */
-export function queryFields(url: URL, lists: readonly string[], integers: readonly string[]): Fields {
+/**
+ * The query string checked against `schema` (errors located in `query`): keys in `lists` become
+ * lists of their values, others keep their last value (the schema parses numbers).
+ */
+export function parseQuery<T>(url: URL, schema: ZodType<T>, lists: readonly string[] = []): T {
   const object: Record<string, unknown> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
-    if (lists.includes(key)) object[key] = values;
-    else if (integers.includes(key)) {
-      const text = values[values.length - 1];
-      const number = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-      if (Number.isNaN(number)) {
-        throw new StoreValidationError([{ loc: ['query', key], msg: 'Input should be a valid integer', type: 'int_type' }]);
-      }
-      object[key] = number;
-    } else object[key] = values[values.length - 1];
+    object[key] = lists.includes(key) ? values : values[values.length - 1];
   }
-  return new Fields(object, ['query']);
-}
-
-/** `filter_logic` of a body or query. */
-export function filterLogic(fields: Fields): FilterLogic | undefined {
-  return fields.enumValue<FilterLogic>('filter_logic', ['and', 'or']) ?? undefined;
+  return parseWith(schema, object, ['query']);
 }
 
 /** Sends a JSON answer (200 unless told). */
