@@ -20,7 +20,7 @@ export { UpstreamClient } from './upstream-client.ts';
 export type { GatewayRecorderOptions, GatewayRecorderStats } from './gateway-recorder.ts';
 export type { GatewayCallRecord } from './gateway-span.ts';
 export type { AssembledChoice, GenAiInputMessage, GenAiOutputMessage, GenAiPart, OpenAiToolCall } from './gen-ai-messages.ts';
-export type { GatewayAttempt, GatewayCall, LlmGatewayOptions } from './llm-gateway.ts';
+export type { GatewayAttempt, GatewayCall, GatewayStore, LlmGatewayOptions } from './llm-gateway.ts';
 export type { GatewayPromptMode, GatewayPromptSetting } from './prompt-application.ts';
 export type { AnswerUsage } from './stream-assembler.ts';
 export type { UpstreamClientOptions } from './upstream-client.ts';

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ConflictError, NotFoundError } from '../errors/index.ts';
-import type { LightningStore } from '../store/index.ts';
+import type { DuckDBLightningStore } from '../store/index.ts';
 import { GatewayNotConfiguredError } from './gateway-errors.ts';
 import type { GatewayCallRecord } from './gateway-span.ts';
 import { AGL_GATEWAY_PROMPT_APPLIED, AGL_GATEWAY_PROMPT_MODE, AGL_GATEWAY_STREAM, AGL_RESOURCES_ID } from './gateway-span.ts';
@@ -12,10 +12,16 @@ import { readUsage, StreamAssembler } from './stream-assembler.ts';
 import type { AnswerUsage } from './stream-assembler.ts';
 import { UpstreamClient } from './upstream-client.ts';
 
+/**
+ * What the gateway reads of the store: the attempt of each call and the resources whose prompt it
+ * applies, as they stand, without copies.
+ */
+export type GatewayStore = Pick<DuckDBLightningStore, 'readAttempt' | 'readResources'>;
+
 /** Options of {@link LlmGateway}. */
 export interface LlmGatewayOptions {
   /** The store whose attempts calls are recorded for. */
-  store: LightningStore;
+  store: GatewayStore;
   /** Where calls go once answered (see `GatewayRecorder`). */
   recorder: { record(call: GatewayCallRecord): void };
   /**
@@ -83,7 +89,7 @@ const PASSED_REQUEST_HEADERS = ['user-agent', 'openai-organization', 'openai-pro
  * rollout's attempt, optionally with the rollout's prompt applied (see `prompt-application.ts`).
  */
 export class LlmGateway {
-  readonly #store: LightningStore;
+  readonly #store: GatewayStore;
   readonly #recorder: { record(call: GatewayCallRecord): void };
   readonly #upstream: UpstreamClient | null;
   readonly #apiKey: string | null;
@@ -110,14 +116,10 @@ export class LlmGateway {
    * unknown, `ConflictError` (409) when the attempt is finished (succeeded, failed, timed out) or
    * the rollout is (succeeded, failed, cancelled).
    */
-  async resolveAttempt(rolloutId: string, attemptId: string): Promise<GatewayAttempt> {
-    const rollout = await this.#store.getRollout(rolloutId);
-    if (!rollout) throw new NotFoundError(`No rollout \`${rolloutId}\` in the store`);
-    let attempt = 'attempt' in rollout && rollout.attempt.attempt_id === attemptId ? rollout.attempt : null;
-    if (!attempt) {
-      const attempts = await this.#store.queryAttempts(rolloutId, { limit: -1 });
-      attempt = attempts.items.find((item) => item.attempt_id === attemptId) ?? null;
-    }
+  resolveAttempt(rolloutId: string, attemptId: string): GatewayAttempt {
+    const found = this.#store.readAttempt(rolloutId, attemptId);
+    if (!found) throw new NotFoundError(`No rollout \`${rolloutId}\` in the store`);
+    const { rollout, attempt } = found;
     if (!attempt) throw new NotFoundError(`Rollout \`${rolloutId}\` has no attempt \`${attemptId}\``);
     if (attempt.status === 'succeeded' || attempt.status === 'failed' || attempt.status === 'timeout') {
       throw new ConflictError(`Attempt \`${attemptId}\` of rollout \`${rolloutId}\` is ${attempt.status}: it takes no more model calls`);
@@ -150,7 +152,7 @@ export class LlmGateway {
     let sentBody = call.rawBody;
     const attributes: Record<string, string | number | boolean> = {};
     if (call.attempt) {
-      const applied = await this.#applyPrompt(call, attributes);
+      const applied = this.#applyPrompt(call, attributes);
       if (applied) {
         body = applied;
         sentBody = Buffer.from(JSON.stringify(body));
@@ -287,10 +289,10 @@ export class LlmGateway {
   }
 
   /** The body with the rollout's prompt applied, or `null` when nothing is to change. */
-  async #applyPrompt(call: GatewayCall, attributes: Record<string, string | number | boolean>): Promise<Record<string, unknown> | null> {
+  #applyPrompt(call: GatewayCall, attributes: Record<string, string | number | boolean>): Record<string, unknown> | null {
     const attempt = call.attempt!;
     if (call.operation !== 'chat' || !Array.isArray(call.body.messages)) return null;
-    const resources = attempt.resourcesId !== null ? await this.#store.getResources(attempt.resourcesId) : await this.#store.getLatestResources();
+    const resources = this.#store.readResources(attempt.resourcesId);
     if (!resources) return null;
     const setting = readGatewayPromptSetting(resources.resources);
     if (!setting) return null;
