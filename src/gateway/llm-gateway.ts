@@ -133,7 +133,7 @@ export class LlmGateway {
   /** Passes `GET /models` (or `/models/{id}`) through to the upstream; nothing is recorded. */
   async models(path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const upstream = this.#requireUpstream();
-    const answer = await upstream.send('GET', path, null, this.#upstreamHeaders(request.headers, false));
+    const answer = await upstream.send('GET', path, null, this.#upstreamHeaders(request.headers, false)).answer;
     response.writeHead(answer.statusCode ?? 502, passedHeaders(answer.headers));
     answer.pipe(response);
     await new Promise<void>((resolve) => response.once('close', resolve));
@@ -163,12 +163,12 @@ export class LlmGateway {
     const { traceId, parentSpanId } = traceContext(request.headers.traceparent);
     const spanId = randomHex(8);
 
-    const controller = new AbortController();
+    const sent = upstream.send('POST', call.path, sentBody, this.#upstreamHeaders(request.headers, true));
     let clientGone = false;
     const onClose = () => {
       if (response.writableFinished) return;
       clientGone = true;
-      controller.abort(new Error('The client disconnected'));
+      sent.abort(new Error('The client disconnected'));
     };
     response.once('close', onClose);
 
@@ -199,7 +199,7 @@ export class LlmGateway {
 
     let answer: IncomingMessage;
     try {
-      answer = await upstream.send('POST', call.path, sentBody, this.#upstreamHeaders(request.headers, true), controller.signal);
+      answer = await sent.answer;
     } catch (error) {
       response.off('close', onClose);
       if (clientGone) {
