@@ -225,12 +225,26 @@ export class LlmGateway {
       };
       const resume = () => answer.resume();
       response.on('drain', resume);
+      // What arrives in one turn of the event loop leaves in one write: node:http would send each
+      // chunk on the next tick, before the answer's 'end' (emitted on a later tick) could add the
+      // chunked encoding's terminator, so a streamed answer cost one more write (system call)
+      // than it has reads.
+      let corked = false;
+      const uncork = () => {
+        corked = false;
+        response.uncork();
+      };
       answer.on('data', (chunk: Buffer) => {
         if (assembler) assembler.push(chunk);
         else if (keptBytes + chunk.length <= this.#maxRecordedAnswerBytes) {
           kept.push(chunk);
           keptBytes += chunk.length;
         } else keptBytes = Number.POSITIVE_INFINITY;
+        if (!corked) {
+          corked = true;
+          response.cork();
+          setImmediate(uncork);
+        }
         if (!response.write(chunk)) answer.pause();
       });
       answer.once('end', () => {
