@@ -77,9 +77,10 @@ export class UpstreamClient {
    */
   send(method: string, path: string, body: Uint8Array | null, headers: OutgoingHttpHeaders): UpstreamRequest {
     let aborted: Error | null = null;
-    let outgoing!: ClientRequest;
+    // Unset when `request` threw (e.g. a header value it refuses): `answer` has rejected with that.
+    let sent: ClientRequest | undefined;
     const answer = new Promise<IncomingMessage>((resolve, reject) => {
-      outgoing = this.#send(
+      const outgoing = this.#send(
         {
           protocol: this.baseUrl.protocol,
           hostname: this.#hostname,
@@ -91,6 +92,7 @@ export class UpstreamClient {
         },
         resolve,
       );
+      sent = outgoing;
       outgoing.setTimeout(this.#idleTimeoutMillis, () => {
         outgoing.destroy(new UpstreamUnreachableError(`The model upstream ${this.baseUrl.origin} sent nothing for ${this.#idleTimeoutMillis} ms`));
       });
@@ -111,9 +113,9 @@ export class UpstreamClient {
       // A plain destroy rather than an AbortSignal given to `request`: no signal, controller and
       // listeners to make and remove on every call (measured at ~2 % of the gateway's CPU).
       abort: (reason) => {
-        if (aborted || outgoing.destroyed) return;
+        if (aborted || !sent || sent.destroyed) return;
         aborted = reason;
-        outgoing.destroy(reason);
+        sent.destroy(reason);
       },
     };
   }
