@@ -10,8 +10,8 @@
  * the same warm-up (at the measured concurrency) and the same number of calls. Direct and gateway
  * runs alternate, `--rounds` times (the order flips each round), so that the machine's noise shows
  * in the per-round ratios printed beside each figure. The CPU time each process spends per call
- * (client, model, collector; from `/proc`) is printed too, so that a client that saturates in one
- * path only would show.
+ * (client, model, collector and its main thread; from `/proc`) is printed too, so that a client
+ * that saturates in one path only would show.
  *
  * `--cpu-prof DIR` runs the collector under `node --cpu-prof` and writes its profile into DIR.
  */
@@ -53,24 +53,28 @@ async function startProcess(name: string, args: string[], pattern: RegExp, nodeA
   });
 }
 
-/** CPU seconds (user + system) a child process has used so far; `NaN` where `/proc` is missing. */
-function childCpuSeconds(pid: number | undefined): number {
+/**
+ * CPU seconds (user + system) a child process has used so far, or only its main thread (the one
+ * that runs JavaScript) with `mainThread`; `NaN` where `/proc` is missing.
+ */
+function childCpuSeconds(pid: number | undefined, mainThread = false): number {
   try {
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
   }
 }
 
-/** CPU seconds used so far by the client (this process), the model and the collector. */
-function cpuNow(): { client: number; model: number; collector: number } {
+/** CPU seconds used so far by the client (this process), the model and the collector (and the collector's main thread). */
+function cpuNow(): Run['cpu'] {
   const usage = process.cpuUsage();
   return {
     client: (usage.user + usage.system) / 1e6,
     model: childCpuSeconds(children.get('model')?.pid),
     collector: childCpuSeconds(children.get('collector')?.pid),
+    collectorMain: childCpuSeconds(children.get('collector')?.pid, true),
   };
 }
 
@@ -94,8 +98,8 @@ function call(url: string, body: string): Promise<number> {
 interface Run {
   latencies: number[];
   seconds: number;
-  /** CPU seconds used during the run, per process. */
-  cpu: { client: number; model: number; collector: number };
+  /** CPU seconds used during the run, per process, and by the collector's main thread. */
+  cpu: { client: number; model: number; collector: number; collectorMain: number };
 }
 
 /** `calls` calls at `concurrency`; their latencies, the wall time and the CPU each process used. */
@@ -117,7 +121,12 @@ async function schedule(url: string, body: string, calls: number, concurrency: n
   return {
     latencies,
     seconds,
-    cpu: { client: cpuAfter.client - cpuBefore.client, model: cpuAfter.model - cpuBefore.model, collector: cpuAfter.collector - cpuBefore.collector },
+    cpu: {
+      client: cpuAfter.client - cpuBefore.client,
+      model: cpuAfter.model - cpuBefore.model,
+      collector: cpuAfter.collector - cpuBefore.collector,
+      collectorMain: cpuAfter.collectorMain - cpuBefore.collectorMain,
+    },
   };
 }
 
@@ -140,14 +149,18 @@ function pooled(runs: Run[]): Run {
       client: runs.reduce((sum, run) => sum + run.cpu.client, 0),
       model: runs.reduce((sum, run) => sum + run.cpu.model, 0),
       collector: runs.reduce((sum, run) => sum + run.cpu.collector, 0),
+      collectorMain: runs.reduce((sum, run) => sum + run.cpu.collectorMain, 0),
     },
   };
 }
 
-/** Microseconds of CPU per call of each process, e.g. `client 61 µs, model 70 µs, collector 0 µs`. */
+/** Microseconds of CPU per call of each process, e.g. `client 61 µs, model 70 µs, collector 0 µs (main thread 0 µs)`. */
 function cpuPerCall(run: Run, calls: number): string {
   const micros = (seconds: number) => (Number.isNaN(seconds) ? '?' : String(Math.round((seconds * 1e6) / calls)));
-  return `client ${micros(run.cpu.client)} µs, model ${micros(run.cpu.model)} µs, collector ${micros(run.cpu.collector)} µs`;
+  return (
+    `client ${micros(run.cpu.client)} µs, model ${micros(run.cpu.model)} µs, ` +
+    `collector ${micros(run.cpu.collector)} µs (main thread ${micros(run.cpu.collectorMain)} µs)`
+  );
 }
 
 const rounded = (values: number[]) => values.map((value) => value.toFixed(2)).join('/');

@@ -38,7 +38,7 @@ export function gatewayRouter(gateway: LlmGateway, options: GatewayRoutesOptions
 
 function modelCall(gateway: LlmGateway, options: GatewayRoutesOptions, operation: 'chat' | 'text_completion', path: string): RouteHandler {
   return async ({ request, response, url, params }) => {
-    const attempt = await attemptOf(gateway, params);
+    const attempt = attemptOf(gateway, params);
     const rawBody = await readRequestBody(request, { maxBytes: options.maxBodyBytes });
     let body: unknown;
     try {
@@ -53,13 +53,13 @@ function modelCall(gateway: LlmGateway, options: GatewayRoutesOptions, operation
 
 function models(gateway: LlmGateway, path: string | null): RouteHandler {
   return async ({ request, response, url, params }) => {
-    await attemptOf(gateway, params);
+    attemptOf(gateway, params);
     request.resume();
     await gateway.models(`${path ?? `/models/${encodeURIComponent(params.model)}`}${url.search}`, request, response);
   };
 }
 
-function attemptOf(gateway: LlmGateway, params: Record<string, string>): Promise<GatewayAttempt> | null {
+function attemptOf(gateway: LlmGateway, params: Record<string, string>): GatewayAttempt | null {
   return params.rollout_id === undefined ? null : gateway.resolveAttempt(params.rollout_id, params.attempt_id);
 }
 

@@ -1,22 +1,22 @@
 import type { OtlpForwarder } from '../forward/index.ts';
 import type { TraceIngestor } from '../ingest/index.ts';
 import type { Logger } from '../logging/index.ts';
+import type { SpanRecord } from '../spans/index.ts';
 import type { GatewayCallRecord } from './gateway-span.ts';
-import { encodeGatewaySpanJson, encodeGatewaySpanJsons } from './gateway-span.ts';
+import { encodeGatewaySpanRecords, gatewaySpanRecord } from './gateway-span.ts';
 
-/** A call waiting for its batch: its span already encoded, and what finds it in a log. */
-interface EncodedCall {
-  span: string;
-  spanId: string;
+/** A call waiting for its batch: its span already built, and what finds it in a log. */
+interface RecordedCall {
+  span: SpanRecord;
   rolloutId: string | null;
   attemptId: string | null;
 }
 
 /** Options of {@link GatewayRecorder}. */
 export interface GatewayRecorderOptions {
-  /** The collector's ingest path: the span is handed to it like a received OTLP/JSON request. */
+  /** The collector's ingest path: the spans are handed to it like the spans of a received OTLP request. */
   ingestor: TraceIngestor;
-  /** When set, every recorded span is forwarded like a received request. */
+  /** When set, every recorded span is forwarded, encoded as an OTLP/JSON request. */
   forwarder?: OtlpForwarder | null;
   /** Where failures to record are reported. */
   logger?: Logger;
@@ -28,7 +28,7 @@ export interface GatewayRecorderOptions {
   /**
    * How long a call waits for others before they are stored together as one export request (as
    * the SDK's `BatchSpanProcessor` batches spans). While a batch is being stored the next one
-   * keeps filling, so under load the batches grow to match the storage's pace: one decode, one
+   * keeps filling, so under load the batches grow to match the storage's pace: one write, one
    * transaction and one heartbeat write for many calls.
    * @default 5
    */
@@ -52,10 +52,11 @@ export interface GatewayRecorderStats {
 }
 
 /**
- * Records gateway calls through the same path as OTLP: each call is encoded as an OTLP/JSON
- * export request and given to the `TraceIngestor` (decode, convention mapping, sequence ids,
- * durable write, heartbeat) and, once stored, to the forwarder. Recording runs after the client
- * has its answer, so it adds nothing to the call's latency; {@link flush} waits for it.
+ * Records gateway calls through the same path as OTLP: each call becomes the span an OTLP receiver
+ * would decode from it (`gatewaySpanRecord`), and batches of them are given to the
+ * `TraceIngestor` (convention mapping, admission, sequence ids, durable write, heartbeat) and, once
+ * stored, encoded as OTLP/JSON to the forwarder. Recording runs after the client has its answer,
+ * so it adds nothing to the call's latency; {@link flush} waits for it.
  */
 export class GatewayRecorder {
   readonly #ingestor: TraceIngestor;
@@ -65,7 +66,7 @@ export class GatewayRecorder {
   readonly #pending = new Set<Promise<void>>();
   readonly #batchDelayMillis: number;
   readonly #maxBatchCalls: number;
-  #batch: EncodedCall[] = [];
+  #batch: RecordedCall[] = [];
   #timer: NodeJS.Timeout | null = null;
   /** Whether the batch that carries the delay's turn is being stored (see `#schedule`). */
   #timedInFlight = false;
@@ -88,7 +89,7 @@ export class GatewayRecorder {
       this.#dropped++;
       return;
     }
-    this.#batch.push({ span: encodeGatewaySpanJson(call), spanId: call.spanId, rolloutId: call.rolloutId, attemptId: call.attemptId });
+    this.#batch.push({ span: gatewaySpanRecord(call), rolloutId: call.rolloutId, attemptId: call.attemptId });
     if (this.#batch.length >= this.#maxBatchCalls) this.#send();
     else this.#schedule();
   }
@@ -138,15 +139,15 @@ export class GatewayRecorder {
     this.#closed = true;
   }
 
-  async #store(calls: EncodedCall[]): Promise<void> {
-    const body = encodeGatewaySpanJsons(calls.map((call) => call.span));
+  async #store(calls: RecordedCall[]): Promise<void> {
+    const spans = calls.map((call) => call.span);
     const giveUpAt = Date.now() + this.#maxRetryMillis;
     try {
       for (;;) {
-        const result = await this.#ingestor.ingest(body, 'json');
+        const result = await this.#ingestor.ingestSpans(spans);
         if (result.kind !== 'retryable') {
           this.#recorded += calls.length;
-          this.#forwarder?.enqueue(body, { 'content-type': 'application/json' });
+          this.#forwarder?.enqueue(encodeGatewaySpanRecords(spans), { 'content-type': 'application/json' });
           return;
         }
         if (this.#closed || Date.now() + result.retryAfterMillis > giveUpAt) {
@@ -160,11 +161,11 @@ export class GatewayRecorder {
     }
   }
 
-  #drop(calls: EncodedCall[], reason: string): void {
+  #drop(calls: RecordedCall[], reason: string): void {
     this.#dropped += calls.length;
     const first = calls[0];
     this.#logger?.warn(
-      `Gateway: ${calls.length} call span(s) were not recorded, the first ${first.spanId} (rollout ${first.rolloutId ?? '-'}, attempt ${first.attemptId ?? '-'}): ${reason}`,
+      `Gateway: ${calls.length} call span(s) were not recorded, the first ${first.span.spanId} (rollout ${first.rolloutId ?? '-'}, attempt ${first.attemptId ?? '-'}): ${reason}`,
     );
   }
 }

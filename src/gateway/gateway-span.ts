@@ -1,8 +1,8 @@
 /**
- * A call through the gateway as one OpenTelemetry GenAI client span, encoded as an OTLP/JSON
- * `ExportTraceServiceRequest`: the very bytes an OTLP exporter would send, so that the call takes
- * the receiver's ingest path (decode → convention mapping → `llm_calls`, sequence ids, heartbeat)
- * and `--forward` sends it on like any received request.
+ * A call through the gateway as one OpenTelemetry GenAI client span: the `SpanRecord` an OTLP
+ * receiver would decode from it, handed to the ingest path (convention mapping → `llm_calls`,
+ * sequence ids, durable write, heartbeat) like a received span, and, for `--forward`, the OTLP/JSON
+ * `ExportTraceServiceRequest` an exporter would send.
  */
 import {
   AGL_ATTEMPT_ID,
@@ -27,6 +27,8 @@ import {
   GEN_AI_USAGE_INPUT_TOKENS,
   GEN_AI_USAGE_OUTPUT_TOKENS,
 } from '../semconv/index.ts';
+import { SpanKind, StatusCode } from '../spans/index.ts';
+import type { AttributeValue, Attributes, SpanRecord } from '../spans/index.ts';
 import type { GenAiInputMessage, GenAiOutputMessage } from './gen-ai-messages.ts';
 
 /** Span attribute: the prompt's token ids (vLLM's `prompt_token_ids`), an int array. */
@@ -90,49 +92,57 @@ type AnyValue =
   | { boolValue: boolean }
   | { arrayValue: { values: AnyValue[] } };
 
-const SPAN_KIND_CLIENT = 3;
-const STATUS_CODE_ERROR = 2;
-
-/** Encodes `calls` as one OTLP/JSON `ExportTraceServiceRequest` holding a span each. */
-export function encodeGatewaySpans(calls: readonly GatewayCallRecord[]): Uint8Array {
-  return encodeGatewaySpanJsons(calls.map(encodeGatewaySpanJson));
-}
+// The attributes that are doubles in the conventions: written as `doubleValue` even when the client
+// wrote `1` rather than `1.0`.
+const DOUBLE_ATTRIBUTES = new Set([GEN_AI_REQUEST_TEMPERATURE, GEN_AI_REQUEST_TOP_P, GEN_AI_REQUEST_FREQUENCY_PENALTY, GEN_AI_REQUEST_PRESENCE_PENALTY]);
+// The resource of every gateway span (one object: the ingest path serialises it once per batch).
+const GATEWAY_RESOURCE: Attributes = Object.freeze({ 'service.name': GATEWAY_SERVICE_NAME }) as Attributes;
+const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
 
 /**
- * One call's span as OTLP/JSON text (an element of `scopeSpans[].spans`), for
- * {@link encodeGatewaySpanJsons}: the recorder encodes each call as it ends, so that only a flat
- * string, not the call's request and answer objects, waits for its batch.
+ * The call as the span an OTLP receiver would decode from {@link encodeGatewaySpans}: what the
+ * recorder hands to the ingest path (`TraceIngestor.ingestSpans`), with no OTLP encoding and
+ * decoding in between.
  */
-export function encodeGatewaySpanJson(call: GatewayCallRecord): string {
-  return JSON.stringify(otlpSpan(call));
-}
-
-// The request around the spans: one resource (the gateway's service), one scope.
-const REQUEST_HEAD = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":${JSON.stringify(GATEWAY_SERVICE_NAME)}}}]},"scopeSpans":[{"scope":{"name":${JSON.stringify(GATEWAY_SCOPE_NAME)}},"spans":[`;
-const REQUEST_TAIL = ']}]}]}';
-
-/** The OTLP/JSON `ExportTraceServiceRequest` holding spans encoded by {@link encodeGatewaySpanJson}. */
-export function encodeGatewaySpanJsons(spans: readonly string[]): Uint8Array {
-  return Buffer.from(REQUEST_HEAD + spans.join(',') + REQUEST_TAIL);
-}
-
-/** Encodes `call` as an OTLP/JSON `ExportTraceServiceRequest` holding its one span. */
-export function encodeGatewaySpan(call: GatewayCallRecord): Uint8Array {
-  return encodeGatewaySpans([call]);
-}
-
-function otlpSpan(call: GatewayCallRecord): Record<string, unknown> {
-  const attributes: [string, AnyValue][] = [];
-  const add = (key: string, value: unknown) => {
-    const encoded = anyValue(value);
-    if (encoded !== null) attributes.push([key, encoded]);
+export function gatewaySpanRecord(call: GatewayCallRecord): SpanRecord {
+  const requestModel = typeof call.request.model === 'string' ? call.request.model : null;
+  return {
+    traceId: call.traceId,
+    spanId: call.spanId,
+    parentSpanId: call.parentSpanId,
+    traceState: '',
+    flags: 0,
+    name: requestModel ? `${call.operation} ${requestModel}` : call.operation,
+    kind: SpanKind.CLIENT,
+    startTimeUnixNano: call.startTimeUnixNano,
+    endTimeUnixNano: call.endTimeUnixNano,
+    attributes: gatewayAttributes(call, requestModel),
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    statusCode: call.error ? StatusCode.ERROR : StatusCode.UNSET,
+    statusMessage: call.error?.message ?? '',
+    resource: GATEWAY_RESOURCE,
+    resourceSchemaUrl: '',
+    scopeName: GATEWAY_SCOPE_NAME,
+    scopeVersion: '',
+    scopeAttributes: NO_ATTRIBUTES,
   };
-  // Doubles in the conventions stay doubles when the client wrote `1` rather than `1.0`.
+}
+
+/** The span's attributes, in the order they are written. */
+function gatewayAttributes(call: GatewayCallRecord, requestModel: string | null): Attributes {
+  const attributes: Attributes = {};
+  const add = (key: string, value: unknown) => {
+    const converted = attributeValue(value);
+    if (converted !== null) attributes[key] = converted;
+  };
   const addDouble = (key: string, value: number | null) => {
-    if (value !== null) attributes.push([key, { doubleValue: value }]);
+    if (value !== null) attributes[key] = value;
   };
   const request = call.request;
-  const requestModel = typeof request.model === 'string' ? request.model : null;
   add(GEN_AI_OPERATION_NAME, call.operation);
   add(GEN_AI_PROVIDER_NAME, 'openai');
   add(GEN_AI_REQUEST_MODEL, requestModel);
@@ -164,37 +174,79 @@ function otlpSpan(call: GatewayCallRecord): Record<string, unknown> {
   add(AGL_PROMPT_TOKEN_IDS, call.promptTokenIds);
   add(AGL_RESPONSE_TOKEN_IDS, call.responseTokenIds);
   for (const [key, value] of Object.entries(call.attributes)) add(key, value);
-
-  const span: Record<string, unknown> = {
-    traceId: call.traceId,
-    spanId: call.spanId,
-    name: requestModel ? `${call.operation} ${requestModel}` : call.operation,
-    kind: SPAN_KIND_CLIENT,
-    startTimeUnixNano: String(call.startTimeUnixNano),
-    endTimeUnixNano: String(call.endTimeUnixNano),
-    attributes: attributes.map(([key, value]) => ({ key, value })),
-  };
-  if (call.parentSpanId) span.parentSpanId = call.parentSpanId;
-  if (call.error) span.status = { code: STATUS_CODE_ERROR, message: call.error.message };
-  return span;
+  return attributes;
 }
 
-function anyValue(value: unknown): AnyValue | null {
+/**
+ * A value as an OTLP receiver decodes it: `null` (not written) for nothing or a non-finite number,
+ * integers as numbers while safe and as bigints up to 64 bits (OTLP's `intValue`), larger ones as
+ * doubles, arrays element by element (invalid elements left out), objects as JSON text.
+ */
+function attributeValue(value: unknown): AttributeValue | null {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return { stringValue: value };
-  if (typeof value === 'boolean') return { boolValue: value };
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return null;
-    return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
+    if (Number.isSafeInteger(value) || !Number.isInteger(value)) return value;
+    const integer = BigInt(value);
+    return BigInt.asIntN(64, integer) === integer ? integer : value;
   }
   if (Array.isArray(value)) {
-    const values: AnyValue[] = [];
+    const values: AttributeValue[] = [];
     for (const item of value) {
-      const encoded = anyValue(item);
-      if (encoded !== null) values.push(encoded);
+      const converted = attributeValue(item);
+      if (converted !== null) values.push(converted);
     }
-    return { arrayValue: { values } };
+    return values;
   }
+  return JSON.stringify(value);
+}
+
+/** Encodes `calls` as one OTLP/JSON `ExportTraceServiceRequest` holding a span each. */
+export function encodeGatewaySpans(calls: readonly GatewayCallRecord[]): Uint8Array {
+  return encodeGatewaySpanRecords(calls.map(gatewaySpanRecord));
+}
+
+/** Encodes `call` as an OTLP/JSON `ExportTraceServiceRequest` holding its one span. */
+export function encodeGatewaySpan(call: GatewayCallRecord): Uint8Array {
+  return encodeGatewaySpans([call]);
+}
+
+// The request around the spans: one resource (the gateway's service), one scope.
+const REQUEST_HEAD = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":${JSON.stringify(GATEWAY_SERVICE_NAME)}}}]},"scopeSpans":[{"scope":{"name":${JSON.stringify(GATEWAY_SCOPE_NAME)}},"spans":[`;
+const REQUEST_TAIL = ']}]}]}';
+
+/**
+ * Spans made by {@link gatewaySpanRecord} as one OTLP/JSON `ExportTraceServiceRequest`: the very
+ * bytes an OTLP exporter would send, for `--forward`.
+ */
+export function encodeGatewaySpanRecords(spans: readonly SpanRecord[]): Uint8Array {
+  return Buffer.from(REQUEST_HEAD + spans.map((span) => JSON.stringify(otlpSpan(span))).join(',') + REQUEST_TAIL);
+}
+
+function otlpSpan(span: SpanRecord): Record<string, unknown> {
+  const otlp: Record<string, unknown> = {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    name: span.name,
+    kind: span.kind,
+    startTimeUnixNano: String(span.startTimeUnixNano),
+    endTimeUnixNano: String(span.endTimeUnixNano),
+    attributes: Object.entries(span.attributes).map(([key, value]) => ({ key, value: anyValue(value, DOUBLE_ATTRIBUTES.has(key)) })),
+  };
+  if (span.parentSpanId) otlp.parentSpanId = span.parentSpanId;
+  if (span.statusCode !== StatusCode.UNSET) otlp.status = { code: span.statusCode, message: span.statusMessage };
+  return otlp;
+}
+
+/** A value of {@link attributeValue} in the OTLP/JSON encoding. */
+function anyValue(value: AttributeValue, double: boolean): AnyValue {
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  if (typeof value === 'bigint') return { intValue: String(value) };
+  if (typeof value === 'number') return double || !Number.isSafeInteger(value) ? { doubleValue: value } : { intValue: String(value) };
+  if (Array.isArray(value)) return { arrayValue: { values: value.map((item) => anyValue(item, false)) } };
+  // attributeValue makes nothing else.
   return { stringValue: JSON.stringify(value) };
 }
 

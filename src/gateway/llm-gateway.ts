@@ -1,21 +1,28 @@
 import { randomFillSync } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ConflictError, NotFoundError } from '../errors/index.ts';
-import type { LightningStore } from '../store/index.ts';
+import type { DuckDBLightningStore } from '../store/index.ts';
 import { GatewayNotConfiguredError } from './gateway-errors.ts';
 import type { GatewayCallRecord } from './gateway-span.ts';
 import { AGL_GATEWAY_PROMPT_APPLIED, AGL_GATEWAY_PROMPT_MODE, AGL_GATEWAY_STREAM, AGL_RESOURCES_ID } from './gateway-span.ts';
 import { choicesOfAnswer, isRecord, promptToGenAiInputMessages, toGenAiInputMessages, toGenAiOutputMessages, tokenIdList } from './gen-ai-messages.ts';
 import type { AssembledChoice } from './gen-ai-messages.ts';
 import { applyPrompt, readGatewayPromptSetting, renderRolloutPrompt } from './prompt-application.ts';
+import type { GatewayPromptSetting } from './prompt-application.ts';
 import { readUsage, StreamAssembler } from './stream-assembler.ts';
 import type { AnswerUsage } from './stream-assembler.ts';
 import { UpstreamClient } from './upstream-client.ts';
 
+/**
+ * What the gateway reads of the store: the attempt of each call and the resources whose prompt it
+ * applies, as they stand, without copies.
+ */
+export type GatewayStore = Pick<DuckDBLightningStore, 'readAttempt' | 'readResources'>;
+
 /** Options of {@link LlmGateway}. */
 export interface LlmGatewayOptions {
   /** The store whose attempts calls are recorded for. */
-  store: LightningStore;
+  store: GatewayStore;
   /** Where calls go once answered (see `GatewayRecorder`). */
   recorder: { record(call: GatewayCallRecord): void };
   /**
@@ -83,12 +90,18 @@ const PASSED_REQUEST_HEADERS = ['user-agent', 'openai-organization', 'openai-pro
  * rollout's attempt, optionally with the rollout's prompt applied (see `prompt-application.ts`).
  */
 export class LlmGateway {
-  readonly #store: LightningStore;
+  readonly #store: GatewayStore;
   readonly #recorder: { record(call: GatewayCallRecord): void };
   readonly #upstream: UpstreamClient | null;
   readonly #apiKey: string | null;
   readonly #forwardClientKey: boolean;
   readonly #maxRecordedAnswerBytes: number;
+  /**
+   * The prompt setting of each resources record and its prompt rendered for each task (a rollout's
+   * `input`), kept while those records live: the store never changes them in place (a change makes
+   * new ones), and reading the setting and rendering its template cost 5–20 µs per call.
+   */
+  readonly #prompts = new WeakMap<object, { setting: GatewayPromptSetting | null; rendered: WeakMap<object, string> }>();
 
   constructor(options: LlmGatewayOptions) {
     this.#store = options.store;
@@ -110,14 +123,10 @@ export class LlmGateway {
    * unknown, `ConflictError` (409) when the attempt is finished (succeeded, failed, timed out) or
    * the rollout is (succeeded, failed, cancelled).
    */
-  async resolveAttempt(rolloutId: string, attemptId: string): Promise<GatewayAttempt> {
-    const rollout = await this.#store.getRollout(rolloutId);
-    if (!rollout) throw new NotFoundError(`No rollout \`${rolloutId}\` in the store`);
-    let attempt = 'attempt' in rollout && rollout.attempt.attempt_id === attemptId ? rollout.attempt : null;
-    if (!attempt) {
-      const attempts = await this.#store.queryAttempts(rolloutId, { limit: -1 });
-      attempt = attempts.items.find((item) => item.attempt_id === attemptId) ?? null;
-    }
+  resolveAttempt(rolloutId: string, attemptId: string): GatewayAttempt {
+    const found = this.#store.readAttempt(rolloutId, attemptId);
+    if (!found) throw new NotFoundError(`No rollout \`${rolloutId}\` in the store`);
+    const { rollout, attempt } = found;
     if (!attempt) throw new NotFoundError(`Rollout \`${rolloutId}\` has no attempt \`${attemptId}\``);
     if (attempt.status === 'succeeded' || attempt.status === 'failed' || attempt.status === 'timeout') {
       throw new ConflictError(`Attempt \`${attemptId}\` of rollout \`${rolloutId}\` is ${attempt.status}: it takes no more model calls`);
@@ -131,7 +140,7 @@ export class LlmGateway {
   /** Passes `GET /models` (or `/models/{id}`) through to the upstream; nothing is recorded. */
   async models(path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const upstream = this.#requireUpstream();
-    const answer = await upstream.send('GET', path, null, this.#upstreamHeaders(request.headers, false));
+    const answer = await upstream.send('GET', path, null, this.#upstreamHeaders(request.headers, false)).answer;
     response.writeHead(answer.statusCode ?? 502, passedHeaders(answer.headers));
     answer.pipe(response);
     await new Promise<void>((resolve) => response.once('close', resolve));
@@ -150,7 +159,7 @@ export class LlmGateway {
     let sentBody = call.rawBody;
     const attributes: Record<string, string | number | boolean> = {};
     if (call.attempt) {
-      const applied = await this.#applyPrompt(call, attributes);
+      const applied = this.#applyPrompt(call, attributes);
       if (applied) {
         body = applied;
         sentBody = Buffer.from(JSON.stringify(body));
@@ -161,12 +170,12 @@ export class LlmGateway {
     const { traceId, parentSpanId } = traceContext(request.headers.traceparent);
     const spanId = randomHex(8);
 
-    const controller = new AbortController();
+    const sent = upstream.send('POST', call.path, sentBody, this.#upstreamHeaders(request.headers, true));
     let clientGone = false;
     const onClose = () => {
       if (response.writableFinished) return;
       clientGone = true;
-      controller.abort(new Error('The client disconnected'));
+      sent.abort(new Error('The client disconnected'));
     };
     response.once('close', onClose);
 
@@ -197,7 +206,7 @@ export class LlmGateway {
 
     let answer: IncomingMessage;
     try {
-      answer = await upstream.send('POST', call.path, sentBody, this.#upstreamHeaders(request.headers, true), controller.signal);
+      answer = await sent.answer;
     } catch (error) {
       response.off('close', onClose);
       if (clientGone) {
@@ -223,12 +232,26 @@ export class LlmGateway {
       };
       const resume = () => answer.resume();
       response.on('drain', resume);
+      // What arrives in one turn of the event loop leaves in one write: node:http would send each
+      // chunk on the next tick, before the answer's 'end' (emitted on a later tick) could add the
+      // chunked encoding's terminator, so a streamed answer cost one more write (system call)
+      // than it has reads.
+      let corked = false;
+      const uncork = () => {
+        corked = false;
+        response.uncork();
+      };
       answer.on('data', (chunk: Buffer) => {
         if (assembler) assembler.push(chunk);
         else if (keptBytes + chunk.length <= this.#maxRecordedAnswerBytes) {
           kept.push(chunk);
           keptBytes += chunk.length;
         } else keptBytes = Number.POSITIVE_INFINITY;
+        if (!corked) {
+          corked = true;
+          response.cork();
+          setImmediate(uncork);
+        }
         if (!response.write(chunk)) answer.pause();
       });
       answer.once('end', () => {
@@ -287,14 +310,25 @@ export class LlmGateway {
   }
 
   /** The body with the rollout's prompt applied, or `null` when nothing is to change. */
-  async #applyPrompt(call: GatewayCall, attributes: Record<string, string | number | boolean>): Promise<Record<string, unknown> | null> {
+  #applyPrompt(call: GatewayCall, attributes: Record<string, string | number | boolean>): Record<string, unknown> | null {
     const attempt = call.attempt!;
     if (call.operation !== 'chat' || !Array.isArray(call.body.messages)) return null;
-    const resources = attempt.resourcesId !== null ? await this.#store.getResources(attempt.resourcesId) : await this.#store.getLatestResources();
+    const resources = this.#store.readResources(attempt.resourcesId);
     if (!resources) return null;
-    const setting = readGatewayPromptSetting(resources.resources);
+    let known = this.#prompts.get(resources);
+    if (!known) {
+      known = { setting: readGatewayPromptSetting(resources.resources), rendered: new WeakMap() };
+      this.#prompts.set(resources, known);
+    }
+    const setting = known.setting;
     if (!setting) return null;
-    const prompt = renderRolloutPrompt(setting.template, attempt.task);
+    const task = attempt.task;
+    const cacheable = typeof task === 'object' && task !== null;
+    let prompt = cacheable ? known.rendered.get(task) : undefined;
+    if (prompt === undefined) {
+      prompt = renderRolloutPrompt(setting.template, task);
+      if (cacheable) known.rendered.set(task, prompt);
+    }
     const { messages, applied } = applyPrompt(call.body.messages, prompt, setting.mode);
     attributes[AGL_GATEWAY_PROMPT_MODE] = setting.mode;
     attributes[AGL_GATEWAY_PROMPT_APPLIED] = applied;

@@ -1,6 +1,8 @@
-import type { SpanSink } from '../storage/index.ts';
+import type { SpanRecord } from '../spans/index.ts';
+import type { SpanRows, SpanSink } from '../storage/index.ts';
 import { CommitAdmission } from './commit-admission.ts';
 import type { MemoryLimit } from './memory-limit.ts';
+import { prepareDecoded } from './decode-request.ts';
 import type { DecodedRequest, OtlpEncoding } from './decode-request.ts';
 import { DecoderPool } from './decoder-pool.ts';
 import type { IngestResult } from './ingest-result.ts';
@@ -115,6 +117,25 @@ export class TraceIngestor {
     );
   }
 
+  /**
+   * Stores spans the collector made itself (the gateway's calls) as if they had come in one OTLP
+   * request: the same convention mapping, admission, deadline, sink and sequence ids, without an
+   * encoding to decode. The mapping runs on the calling thread; the request's size, for
+   * admission, is the text of its rows.
+   */
+  async ingestSpans(spans: SpanRecord[], options: IngestOptions = {}): Promise<IngestResult> {
+    const receivedAt = options.receivedAt ?? Date.now();
+    const decoded = prepareDecoded({ spans, rejectedSpans: 0, rejectionMessage: '' });
+    const bytes = rowsTextLength(decoded.rows);
+    const refused = this.admit(bytes, { receivedAt });
+    if (refused) return refused;
+    return this.#admission.track(
+      bytes,
+      () => this.#write(decoded, receivedAt + this.#admission.maxCommitWaitMillis),
+      (result) => result.kind !== 'retryable',
+    );
+  }
+
   /** Stores a request already decoded (see `decodeRequest` / `prepareDecoded`). */
   store(decoded: DecodedRequest): Promise<IngestResult> {
     return this.#write(decoded, undefined);
@@ -142,4 +163,9 @@ export class TraceIngestor {
   close(): Promise<void> {
     return this.#decoders.close();
   }
+}
+
+/** The characters of the rows' text values: about the size of the OTLP/JSON they came from. */
+function rowsTextLength(rows: SpanRows): number {
+  return rows.spans.text.length + rows.rewards.text.length + rows.llmCalls.text.length;
 }

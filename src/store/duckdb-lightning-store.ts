@@ -211,6 +211,21 @@ export class DuckDBLightningStore implements LightningStore {
     return entry ? withLatestAttempt(entry) : null;
   }
 
+  /**
+   * The rollout and one of its attempts as they stand (`attempt` is `null` when the rollout has no
+   * such attempt), or `null` for an unknown rollout. These are the store's own records, not
+   * copies, for callers on a hot path that only look (the gateway checks the attempt of every
+   * call): never change them. They are never changed in place either (a change replaces them), so
+   * what is returned stays as it was read.
+   */
+  readAttempt(rolloutId: string, attemptId: string): { rollout: Readonly<Rollout>; attempt: Readonly<Attempt> | null } | null {
+    const entry = this.#mirror.rollouts.get(rolloutId);
+    if (!entry) return null;
+    const latest = entry.attempts.at(-1);
+    const attempt = latest?.attempt_id === attemptId ? latest : entry.attempts.find((item) => item.attempt_id === attemptId);
+    return { rollout: entry.rollout, attempt: attempt ?? null };
+  }
+
   async queryRollouts(query: RolloutQuery = {}): Promise<PaginatedResult<Rollout | AttemptedRollout>> {
     return queryRollouts(this.#mirror, query);
   }
@@ -287,6 +302,15 @@ export class DuckDBLightningStore implements LightningStore {
   async getResources(resourcesId: string): Promise<ResourcesUpdate | null> {
     const found = this.#mirror.resources.get(resourcesId);
     return found ? clone(found) : null;
+  }
+
+  /**
+   * The latest version of `resourcesId`, or the latest resources when `resourcesId` is `null`; like
+   * {@link readAttempt}, the store's own record (never changed in place), not a copy: never change it.
+   */
+  readResources(resourcesId: string | null): Readonly<ResourcesUpdate> | null {
+    const id = resourcesId ?? this.#mirror.latestResourcesId;
+    return id === null ? null : (this.#mirror.resources.get(id) ?? null);
   }
 
   async queryResources(query: ResourcesQuery = {}): Promise<PaginatedResult<ResourcesUpdate>> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { json, ROOM_TOOL, startGatewayHarness } from './gateway-harness.ts';
 import type { GatewayHarness } from './gateway-harness.ts';
+import { queryRows, startTestCollector } from '../helpers/collector.ts';
 
 describe('LLM gateway: recording', () => {
   let harness: GatewayHarness;
@@ -124,6 +125,36 @@ describe('LLM gateway: the collector token', () => {
       await assert.rejects(harness.client(undefined, undefined, 'wrong').chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Say hello.' }] }), { status: 401 });
     } finally {
       await harness.close();
+    }
+  });
+});
+
+describe('LLM gateway: forwarding', () => {
+  it('forwards each recorded call as OTLP: a second collector stores the same span and llm_calls row', async () => {
+    const second = await startTestCollector();
+    const harness = await startGatewayHarness({}, { forwardUrl: second.url, forwardCloseTimeoutMillis: 100 });
+    try {
+      const started = await harness.collector.store.startRollout({ input: {} });
+      await harness.client(started.rollout_id, started.attempt.attempt_id).chat.completions.create({
+        model: 'gpt-4.1-mini',
+        temperature: 1,
+        messages: [{ role: 'user', content: 'Calculate the sum from 1 to 4. The range is inclusive.' }],
+      });
+      const where = `rollout_id = '${started.rollout_id}'`;
+      // The forwarded span carries no sequence id: the second collector does not know the attempt.
+      const spans = `SELECT * EXCLUDE (received_at, sequence_id) FROM spans WHERE ${where}`;
+      const calls = `SELECT * EXCLUDE (sequence_id) FROM llm_calls WHERE ${where}`;
+      const local = { spans: await harness.rows(spans), calls: await harness.rows(calls) };
+      assert.equal(local.spans.length, 1);
+      for (let attempt = 0; (await queryRows(second, spans)).length === 0; attempt++) {
+        assert.ok(attempt < 200, 'the forwarded span never arrived');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.deepEqual(await queryRows(second, spans), local.spans);
+      assert.deepEqual(await queryRows(second, calls), local.calls);
+    } finally {
+      await harness.close();
+      await second.close();
     }
   });
 });
