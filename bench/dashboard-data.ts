@@ -70,7 +70,8 @@ export async function fillDashboardData(database: Database, size: DashboardDataS
         '[{"role":"assistant","content":"final_choice: A103"}]', 158, 21, '{}', start_time_unix_nano, end_time_unix_nano
       FROM spans WHERE name = 'chat gpt-4.1-nano'`);
     await run(`INSERT INTO span_rewards
-      SELECT trace_id, span_id, rollout_id, attempt_id, 0, 'reward', (hash(span_id) % 100) / 100, true, end_time_unix_nano
+        (trace_id, span_id, rollout_id, attempt_id, reward_index, name, value, is_primary, time_unix_nano, sequence_id)
+      SELECT trace_id, span_id, rollout_id, attempt_id, 0, 'reward', (hash(span_id) % 100) / 100, true, end_time_unix_nano, sequence_id
       FROM spans WHERE name = 'agentlightning.annotation'`);
     await run('CHECKPOINT');
     return size.rollouts * SPANS_PER_ROLLOUT + size.looseTraces * SPANS_PER_LOOSE_TRACE;

@@ -54,7 +54,7 @@ export interface CollectorOptions {
    */
   maxCommitWaitMillis?: number;
   /**
-   * The collector's memory budget. DuckDB gets half of it (at least 128 MiB) as its
+   * The collector's memory budget. DuckDB gets a third of it (at least 128 MiB) as its
    * `memory_limit`: beyond it, spans appended but not yet checkpointed and the working memory of
    * queries spill to `<db>.tmp`, and a query that can't spill is refused (413). Above the whole of
    * it (RSS), new OTLP requests (HTTP and gRPC) beyond a small working set get 503 with
@@ -157,10 +157,11 @@ export function resolveCollectorSettings(options: CollectorOptions): CollectorSe
     maxInFlightBytes: options.maxInFlightBytes ?? 128 * 1024 * 1024,
     // One memory limit for every signal: it is the process's memory.
     memoryLimit: maxMemoryBytes === null ? null : new MemoryLimit({ limitBytes: maxMemoryBytes }),
-    // Half for DuckDB (at least 128 MiB, what its checkpoints need to run): an idle collector already
-    // holds ~250 MiB (Node, the decoder thread, DuckDB's code), and a flood adds request bodies and
-    // decoded rows on top of what DuckDB holds.
-    databaseMemoryBytes: maxMemoryBytes === null ? null : Math.max(Math.floor(maxMemoryBytes / 2), 128 * 1024 * 1024),
+    // A third for DuckDB (at least 128 MiB, what its checkpoints need to run): an idle collector
+    // already holds ~240 MiB (Node, the decoder thread, DuckDB's code), and a flood adds request
+    // bodies, decoded rows and allocator caches on top of what DuckDB holds. At 5× overload a half
+    // peaked at 916–959 MiB, a third at 841–868 (bench:ingest --quick, same machine, alternated).
+    databaseMemoryBytes: maxMemoryBytes === null ? null : Math.max(Math.floor(maxMemoryBytes / 3), 128 * 1024 * 1024),
     sqlTimeoutMillis,
   };
 }

@@ -25,7 +25,7 @@ Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-on
                     by default it reads no file outside the database, and never writes one
   --max-commit-wait-ms N  the longest an OTLP request may wait for its commit before it is
                     answered 503 / UNAVAILABLE with nothing stored (default 2000)
-  --max-memory-mib N  the collector's memory budget: DuckDB may use half (beyond it, it spills
+  --max-memory-mib N  the collector's memory budget: DuckDB may use a third (beyond it, it spills
                     to <db>.tmp), and while the process is above N MiB new OTLP requests get
                     503 + Retry-After (0 turns both off; default 640)
   --cors-origin O   a browser origin (scheme://host[:port]) allowed to call the collector besides

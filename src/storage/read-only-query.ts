@@ -173,7 +173,7 @@ async function execute(database: Database, sql: string, limits: Limits): Promise
     const outOfMemory = /^Out of Memory Error: ([^\n]*)/.exec(message);
     if (outOfMemory) {
       throw new PayloadTooLargeError(
-        `The query needs more memory than the database may use (${outOfMemory[1]}; agl serve --max-memory-mib gives DuckDB half of it): select less`,
+        `The query needs more memory than the database may use (${outOfMemory[1]}; agl serve --max-memory-mib gives DuckDB a third of it): select less`,
         { cause: error },
       );
     }
