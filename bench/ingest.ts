@@ -282,7 +282,6 @@ if (steadyFactor > 0 && steadySeconds > 0) {
 if (overloadFactor > 0 && overloadSeconds > 0) {
   const collector = await startCollector('overload.duckdb');
   const overloadAgent = new Agent({ keepAlive: true, maxSockets: 2048 });
-  const healthAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   const target = new URL('/v1/traces', collector.url);
   const offeredRate = e2eRate * overloadFactor;
   const intervalMillis = (batchSize / offeredRate) * 1000;
@@ -297,24 +296,13 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
   const failures = new Map<string, number>();
   let refusedWithoutRetryAfter = 0;
   let peakRssKiB = 0;
-  let slowestHealthMillis = 0;
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      peakRssKiB = Math.max(peakRssKiB, procStatusKiB(collector.server.pid!, 'VmRSS'));
-      const asked = performance.now();
-      await new Promise<void>((resolve) => {
-        request(new URL('/v1/agl/health', collector.url), { agent: healthAgent }, (response) => {
-          response.resume();
-          response.on('end', () => resolve());
-        })
-          .on('error', () => resolve())
-          .end();
-      });
-      slowestHealthMillis = Math.max(slowestHealthMillis, performance.now() - asked);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })();
+  const rssSampler = setInterval(() => (peakRssKiB = Math.max(peakRssKiB, procStatusKiB(collector.server.pid!, 'VmRSS'))), 50);
+  // Health is asked from a process of its own: this one is busy sending, and its lag is not the collector's.
+  const healthProbe = spawn(process.execPath, [fileURLToPath(new URL('health-probe.mjs', import.meta.url)), collector.url], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const healthLines = createInterface({ input: healthProbe.stdout! })[Symbol.asyncIterator]();
+  await healthLines.next(); // ready: connected and answered once
   const answers: Promise<void>[] = [];
   const overloadStarted = performance.now();
   for (let index = 0; index < total; index++) {
@@ -344,13 +332,13 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
   }
   const sendingSeconds = (performance.now() - overloadStarted) / 1000;
   await Promise.all(answers);
-  sampling = false;
-  await sampler;
+  clearInterval(rssSampler);
+  healthProbe.stdin!.end();
+  const slowestHealthMillis = Number((await healthLines.next()).value);
   peakRssKiB = Math.max(peakRssKiB, procStatusKiB(collector.server.pid!, 'VmHWM'));
   const overloadStored = await storedSpans(collector.url);
   await stopCollector(collector.server);
   overloadAgent.destroy();
-  healthAgent.destroy();
 
   const sentRate = (total * batchSize) / sendingSeconds;
   const acceptedRate = (acknowledged.length * batchSize) / ((performance.now() - overloadStarted) / 1000);
