@@ -103,18 +103,8 @@ export class TraceIngestor {
   }
 
   /** Decodes and stores one `ExportTraceServiceRequest` body. */
-  async ingest(body: Uint8Array, encoding: OtlpEncoding, options: IngestOptions = {}): Promise<IngestResult> {
-    const receivedAt = options.receivedAt ?? Date.now();
-    const refused = this.admit(body.byteLength, { receivedAt });
-    if (refused) return refused;
-    return this.#admission.track(
-      body.byteLength,
-      async () => {
-        const decoded = await this.#decoders.decode(body, encoding);
-        return this.#write(decoded, receivedAt + this.#admission.maxCommitWaitMillis);
-      },
-      (result) => result.kind !== 'retryable',
-    );
+  ingest(body: Uint8Array, encoding: OtlpEncoding, options: IngestOptions = {}): Promise<IngestResult> {
+    return this.#admitted(body.byteLength, options, () => this.#decoders.decode(body, encoding));
   }
 
   /**
@@ -123,15 +113,19 @@ export class TraceIngestor {
    * encoding to decode. The mapping runs on the calling thread; the request's size, for
    * admission, is the text of its rows.
    */
-  async ingestSpans(spans: SpanRecord[], options: IngestOptions = {}): Promise<IngestResult> {
-    const receivedAt = options.receivedAt ?? Date.now();
+  ingestSpans(spans: SpanRecord[], options: IngestOptions = {}): Promise<IngestResult> {
     const decoded = prepareDecoded({ spans, rejectedSpans: 0, rejectionMessage: '' });
-    const bytes = rowsTextLength(decoded.rows);
+    return this.#admitted(rowsTextLength(decoded.rows), options, () => decoded);
+  }
+
+  /** Admits a request of `bytes`, then decodes and writes it within the commit-wait bound. */
+  async #admitted(bytes: number, options: IngestOptions, decode: () => DecodedRequest | Promise<DecodedRequest>): Promise<IngestResult> {
+    const receivedAt = options.receivedAt ?? Date.now();
     const refused = this.admit(bytes, { receivedAt });
     if (refused) return refused;
     return this.#admission.track(
       bytes,
-      () => this.#write(decoded, receivedAt + this.#admission.maxCommitWaitMillis),
+      async () => this.#write(await decode(), receivedAt + this.#admission.maxCommitWaitMillis),
       (result) => result.kind !== 'retryable',
     );
   }
