@@ -7,8 +7,7 @@ import type { GatewayCallRecord } from './gateway-span.ts';
 import { AGL_GATEWAY_PROMPT_APPLIED, AGL_GATEWAY_PROMPT_MODE, AGL_GATEWAY_STREAM, AGL_RESOURCES_ID } from './gateway-span.ts';
 import { choicesOfAnswer, isRecord, promptToGenAiInputMessages, toGenAiInputMessages, toGenAiOutputMessages, tokenIdList } from './gen-ai-messages.ts';
 import type { AssembledChoice } from './gen-ai-messages.ts';
-import { applyPrompt, readGatewayPromptSetting, renderRolloutPrompt } from './prompt-application.ts';
-import type { GatewayPromptSetting } from './prompt-application.ts';
+import { applyPrompt, RolloutPromptCache } from './prompt-application.ts';
 import { readUsage, StreamAssembler } from './stream-assembler.ts';
 import type { AnswerUsage } from './stream-assembler.ts';
 import { UpstreamClient } from './upstream-client.ts';
@@ -96,12 +95,7 @@ export class LlmGateway {
   readonly #apiKey: string | null;
   readonly #forwardClientKey: boolean;
   readonly #maxRecordedAnswerBytes: number;
-  /**
-   * The prompt setting of each resources record and its prompt rendered for each task (a rollout's
-   * `input`), kept while those records live: the store never changes them in place (a change makes
-   * new ones), and reading the setting and rendering its template cost 5–20 µs per call.
-   */
-  readonly #prompts = new WeakMap<object, { setting: GatewayPromptSetting | null; rendered: WeakMap<object, string> }>();
+  readonly #prompts = new RolloutPromptCache();
 
   constructor(options: LlmGatewayOptions) {
     this.#store = options.store;
@@ -315,20 +309,9 @@ export class LlmGateway {
     if (call.operation !== 'chat' || !Array.isArray(call.body.messages)) return null;
     const resources = this.#store.readResources(attempt.resourcesId);
     if (!resources) return null;
-    let known = this.#prompts.get(resources);
-    if (!known) {
-      known = { setting: readGatewayPromptSetting(resources.resources), rendered: new WeakMap() };
-      this.#prompts.set(resources, known);
-    }
-    const setting = known.setting;
-    if (!setting) return null;
-    const task = attempt.task;
-    const cacheable = typeof task === 'object' && task !== null;
-    let prompt = cacheable ? known.rendered.get(task) : undefined;
-    if (prompt === undefined) {
-      prompt = renderRolloutPrompt(setting.template, task);
-      if (cacheable) known.rendered.set(task, prompt);
-    }
+    const resolved = this.#prompts.resolve(resources, attempt.task);
+    if (!resolved) return null;
+    const { setting, prompt } = resolved;
     const { messages, applied } = applyPrompt(call.body.messages, prompt, setting.mode);
     attributes[AGL_GATEWAY_PROMPT_MODE] = setting.mode;
     attributes[AGL_GATEWAY_PROMPT_APPLIED] = applied;
