@@ -10,7 +10,9 @@
  * Then an overload phase: a fresh `agl serve` is sent requests open-loop (on a fixed schedule, not
  * waiting for answers) at `--overload` (default 5) times the end-to-end rate just measured, for
  * `--overload-seconds`; it prints the share answered 503, the p50/p99 time to each answer, the
- * collector's peak RSS and the slowest health check, and checks that exactly the spans of the
+ * collector's peak RSS and the slowest health check (asked every 50 ms over a kept connection, and
+ * over a new connection each time on `--health-port`; and, reported only, the median and slowest
+ * over a new connection each time on the main port), and checks that exactly the spans of the
  * requests answered 200 are stored.
  *
  * Before it, a steady phase: a fresh `agl serve` is sent requests open-loop at `--steady` (default
@@ -109,19 +111,21 @@ console.log(`${(bytes / 1024 / 1024).toFixed(0)} MiB of request bodies; ${sender
 // 3. End to end: `agl serve` in its own process, senders over HTTP keep-alive.
 const agl = fileURLToPath(new URL('../bin/agl.js', import.meta.url));
 
-/** Starts `agl serve` on a free port; resolves with the process and its URL. */
-async function startCollector(dbFile: string): Promise<{ server: ChildProcess; url: string }> {
-  const server = spawn(process.execPath, [agl, 'serve', '--db', join(dir, dbFile), '--port', '0', '--log-level', 'warn'], {
+/** Starts `agl serve` on a free port (and a health port); resolves with the process and its URLs. */
+async function startCollector(dbFile: string): Promise<{ server: ChildProcess; url: string; healthUrl: string }> {
+  const server = spawn(process.execPath, [agl, 'serve', '--db', join(dir, dbFile), '--port', '0', '--health-port', '0', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  let url = '';
+  const healthUrl = await new Promise<string>((resolve, reject) => {
     server.once('exit', (code) => reject(new Error(`agl serve exited with ${code} before it listened`)));
     createInterface({ input: server.stdout! }).on('line', (line) => {
-      const match = /listening on (\S+)/.exec(line);
-      if (match) resolve(match[1]);
+      url = /listening on (\S+) \(database/.exec(line)?.[1] ?? url;
+      const health = /health check on (\S+)\/v1\/agl\/health/.exec(line);
+      if (health) resolve(health[1]);
     });
   });
-  return { server, url };
+  return { server, url, healthUrl };
 }
 
 async function stopCollector(server: ChildProcess): Promise<void> {
@@ -297,12 +301,17 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
   let refusedWithoutRetryAfter = 0;
   let peakRssKiB = 0;
   const rssSampler = setInterval(() => (peakRssKiB = Math.max(peakRssKiB, procStatusKiB(collector.server.pid!, 'VmRSS'))), 50);
-  // Health is asked from a process of its own: this one is busy sending, and its lag is not the collector's.
-  const healthProbe = spawn(process.execPath, [fileURLToPath(new URL('health-probe.mjs', import.meta.url)), collector.url], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+  // Health is asked from processes of their own (this one is busy sending, and its lag is not the
+  // collector's): over a kept connection; opening a new connection for every check; and the same
+  // on the health port (--health-port), which the flood's connections do not queue in front of.
+  const probeTargets = [[collector.url], [collector.url, '--new-connection'], [collector.healthUrl, '--new-connection']];
+  const healthProbes = probeTargets.map((target) => {
+    const probe = spawn(process.execPath, [fileURLToPath(new URL('health-probe.mjs', import.meta.url)), ...target], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    return { probe, lines: createInterface({ input: probe.stdout! })[Symbol.asyncIterator]() };
   });
-  const healthLines = createInterface({ input: healthProbe.stdout! })[Symbol.asyncIterator]();
-  await healthLines.next(); // ready: connected and answered once
+  for (const { lines } of healthProbes) await lines.next(); // ready: answered once
   const answers: Promise<void>[] = [];
   const overloadStarted = performance.now();
   for (let index = 0; index < total; index++) {
@@ -333,8 +342,13 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
   const sendingSeconds = (performance.now() - overloadStarted) / 1000;
   await Promise.all(answers);
   clearInterval(rssSampler);
-  healthProbe.stdin!.end();
-  const slowestHealthMillis = Number((await healthLines.next()).value);
+  const [keptHealth, newConnectionHealth, healthPortHealth] = await Promise.all(
+    healthProbes.map(async ({ probe, lines }) => {
+      probe.stdin!.end();
+      const [max, p50] = String((await lines.next()).value).split(' ').map(Number);
+      return { max, p50 };
+    }),
+  );
   peakRssKiB = Math.max(peakRssKiB, procStatusKiB(collector.server.pid!, 'VmHWM'));
   const overloadStored = await storedSpans(collector.url);
   await stopCollector(collector.server);
@@ -360,5 +374,11 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
   printResult('ingest_overload_503_p50', percentile(refused, 50), 'ms', percentile(refused, 50) / bound, `the ${bound} ms commit-wait bound`);
   printResult('ingest_overload_503_p99', percentile(refused, 99), 'ms', percentile(refused, 99) / bound, `the ${bound} ms commit-wait bound`);
   printResult('ingest_overload_peak_rss', peakRssKiB / 1024, 'MiB', peakRssKiB / 1024 / 1024, 'the 1024 MiB budget');
-  printResult('ingest_overload_health_max', slowestHealthMillis, 'ms', slowestHealthMillis / 100, 'the 100 ms bound');
+  printResult('ingest_overload_health_max', keptHealth.max, 'ms', keptHealth.max / 100, 'the 100 ms bound');
+  printResult('ingest_overload_health_port_new_conn_max', healthPortHealth.max, 'ms', healthPortHealth.max / 100, 'the 100 ms bound');
+  // Reported, not bound: libuv accepts one connection per event-loop turn and listener, so while
+  // the flood's sender opens hundreds of connections a second to the main port, a new connection
+  // there queues behind them (docs/benchmarks.md); the health port is there for such probes.
+  printResult('ingest_overload_health_new_conn_p50', newConnectionHealth.p50, 'ms', newConnectionHealth.p50 / 100, 'the 100 ms bound');
+  printResult('ingest_overload_health_new_conn_max', newConnectionHealth.max, 'ms', newConnectionHealth.max / 100, 'the 100 ms bound');
 }

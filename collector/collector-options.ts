@@ -26,6 +26,13 @@ export interface CollectorOptions {
    * @default null
    */
   grpcPort?: number | null;
+  /**
+   * A port (same host) that serves only `GET /v1/agl/health`, for probes that open a new connection
+   * for every check: there they are not queued behind a flood of new connections to {@link port}.
+   * 0 picks a free one; `null` serves none.
+   * @default null
+   */
+  healthPort?: number | null;
   /** When set, OTLP (HTTP and gRPC `authorization` metadata) and the API require `Bearer <token>`. */
   token?: string;
   /**
@@ -121,6 +128,7 @@ export interface CollectorSettings {
   host: string;
   port: number;
   grpcPort: number | null;
+  healthPort: number | null;
   maxBodyBytes: number;
   maxInFlightBytes: number;
   /** Built from {@link CollectorOptions.maxMemoryBytes}; `null` when turned off. */
@@ -140,6 +148,10 @@ export function resolveCollectorSettings(options: CollectorOptions): CollectorSe
   if (grpcPort !== null && (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535)) {
     throw new RangeError(`Expected \`grpcPort\` to be an integer from 0 to 65535 or null, got \`${grpcPort}\``);
   }
+  const healthPort = options.healthPort ?? null;
+  if (healthPort !== null && (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535)) {
+    throw new RangeError(`Expected \`healthPort\` to be an integer from 0 to 65535 or null, got \`${healthPort}\``);
+  }
   if (options.maxCommitWaitMillis !== undefined && !(options.maxCommitWaitMillis > 0 && Number.isFinite(options.maxCommitWaitMillis))) {
     throw new RangeError(`Expected \`maxCommitWaitMillis\` to be a number > 0, got \`${options.maxCommitWaitMillis}\``);
   }
@@ -153,6 +165,7 @@ export function resolveCollectorSettings(options: CollectorOptions): CollectorSe
     host: options.host ?? '127.0.0.1',
     port,
     grpcPort,
+    healthPort,
     maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
     maxInFlightBytes: options.maxInFlightBytes ?? 128 * 1024 * 1024,
     // One memory limit for every signal: it is the process's memory.

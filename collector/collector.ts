@@ -13,7 +13,7 @@ import type { CollectorCore } from './collector-core.ts';
 import { resolveCollectorSettings } from './collector-options.ts';
 import type { CollectorOptions, CollectorSettings } from './collector-options.ts';
 import { OtlpGrpcReceiver } from './grpc/index.ts';
-import { createHttpApp } from './http/app.ts';
+import { createHealthApp, createHttpApp } from './http/app.ts';
 import { hasBearerToken } from './http/bearer-auth.ts';
 import { ByteBudget } from './http/byte-budget.ts';
 import { requestGuardMiddleware } from './http/request-guard.ts';
@@ -28,6 +28,8 @@ interface CollectorParts {
   url: string;
   core: CollectorCore;
   server: Server;
+  /** The health port's server (`healthPort`), or `null`. */
+  healthServer: Server | null;
   grpc: OtlpGrpcReceiver | null;
   logger: Logger;
   forwarder: OtlpForwarder | null;
@@ -64,6 +66,11 @@ export class Collector {
   /** The OTLP/gRPC address for exporters, e.g. `http://127.0.0.1:4317`, or `null` when gRPC is off. */
   get grpcUrl(): string | null {
     return this.#parts.grpc?.url ?? null;
+  }
+
+  /** The health port's base URL (`GET {healthUrl}/v1/agl/health`), or `null` when there is none. */
+  get healthUrl(): string | null {
+    return this.#parts.healthServer ? serverUrl(this.#parts.healthServer) : null;
   }
 
   /** The forwarder when `forwardUrl` was given, else `null`. */
@@ -103,22 +110,24 @@ export class Collector {
       await closeCollectorStorage(core);
       await forwarder?.close(0);
     };
+    const healthServer = settings.healthPort === null ? null : createServer(createHealthApp({ guard, logger }));
     let grpc: OtlpGrpcReceiver | null;
     try {
-      await listenHttp(server, settings);
-      grpc = await startGrpc(settings, core, { budget, forwarder, logger, token }).catch(async (error: unknown) => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listenHttp(server, settings.port, settings.host, 'http');
+      try {
+        if (healthServer) await listenHttp(healthServer, settings.healthPort!, settings.host, 'health');
+        grpc = await startGrpc(settings, core, { budget, forwarder, logger, token });
+      } catch (error) {
+        await Promise.all([server, healthServer].map((opened) => opened?.listening && new Promise((resolve) => opened.close(resolve))));
         throw error;
-      });
+      }
     } catch (error) {
       await release();
       throw error;
     }
-    const address = server.address() as AddressInfo;
-    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${shownHost}:${address.port}`;
+    const url = serverUrl(server);
     const forwardCloseTimeoutMillis = options.forwardCloseTimeoutMillis ?? 5000;
-    return new Collector({ url, core, server, grpc, logger, forwarder, forwardCloseTimeoutMillis, dashboard });
+    return new Collector({ url, core, server, healthServer, grpc, logger, forwarder, forwardCloseTimeoutMillis, dashboard });
   }
 
   /**
@@ -127,8 +136,10 @@ export class Collector {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const { server, grpc, core, forwarder, dashboard } = this.#parts;
+      const { server, healthServer, grpc, core, forwarder, dashboard } = this.#parts;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      healthServer?.close();
+      healthServer?.closeAllConnections();
       dashboard.close();
       server.closeIdleConnections();
       // server.close() closes only the connections idle at that moment: a keep-alive connection
@@ -154,14 +165,21 @@ export class Collector {
   }
 }
 
-/** Listens for HTTP; a taken port is a {@link PortInUseError}. */
-async function listenHttp(server: Server, settings: CollectorSettings): Promise<void> {
+/** Listens for HTTP; a taken port is a {@link PortInUseError} naming `listener`. */
+async function listenHttp(server: Server, port: number, host: string, listener: 'http' | 'health'): Promise<void> {
   try {
-    await listen(server, settings.port, settings.host);
+    await listen(server, port, host);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('http', settings.host, settings.port, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(listener, host, port, { cause: error });
     throw error;
   }
+}
+
+/** A listening server's base URL, e.g. `http://127.0.0.1:4318` (IPv6 in brackets). */
+function serverUrl(server: Server): string {
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
 }
 
 /** Starts the OTLP/gRPC receiver when a gRPC port is set (same host, same ingestors, budget and token). */

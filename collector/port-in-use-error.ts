@@ -1,7 +1,9 @@
 import { AglError } from '../src/errors/index.ts';
 
 /** Which listener of the collector could not bind its port. */
-export type CollectorListener = 'http' | 'grpc';
+export type CollectorListener = 'http' | 'grpc' | 'health';
+
+const LISTENER_NAMES: Record<CollectorListener, string> = { http: 'HTTP', grpc: 'OTLP/gRPC', health: 'Health' };
 
 /**
  * The collector could not start: a port it was told to listen on is taken (`EADDRINUSE`). Nothing
@@ -9,13 +11,13 @@ export type CollectorListener = 'http' | 'grpc';
  * exit or try another port.
  */
 export class PortInUseError extends AglError {
-  /** The listener that could not bind: OTLP/HTTP + store API (`http`) or OTLP/gRPC (`grpc`). */
+  /** The listener that could not bind: OTLP/HTTP + store API (`http`), OTLP/gRPC (`grpc`) or the health port (`health`). */
   readonly listener: CollectorListener;
   readonly host: string;
   readonly port: number;
 
   constructor(listener: CollectorListener, host: string, port: number, options?: { cause?: unknown }) {
-    super('port_in_use', 500, `${listener === 'http' ? 'HTTP' : 'OTLP/gRPC'} port ${port} on ${host} is already in use (EADDRINUSE)`, options);
+    super('port_in_use', 500, `${LISTENER_NAMES[listener]} port ${port} on ${host} is already in use (EADDRINUSE)`, options);
     this.listener = listener;
     this.host = host;
     this.port = port;

@@ -5,7 +5,7 @@ import { tracesUrl } from '../forward/index.ts';
 import { createLogger, parseLogLevel } from '../logging/index.ts';
 import { UsageError } from './sql-command.ts';
 
-export const SERVE_USAGE = `Usage: agl serve [--db agl.duckdb] [--port 4318] [--grpc-port 4317 | --no-grpc] [--host 127.0.0.1]
+export const SERVE_USAGE = `Usage: agl serve [--db agl.duckdb] [--port 4318] [--grpc-port 4317 | --no-grpc] [--health-port N] [--host 127.0.0.1]
                  [--token T] [--log-level info] [--cors-origin ORIGIN]...
                  [--forward URL [--forward-header 'name=value']...]
                  [--model-upstream URL [--model-upstream-key-env NAME] [--model-forward-client-key]]
@@ -17,6 +17,9 @@ Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-on
   --grpc-port N     the OTLP/gRPC port, same host (default 4317; a free port when --port is 0);
                     0 picks a free one
   --no-grpc         serve no OTLP/gRPC
+  --health-port N   also serve GET /v1/agl/health alone on port N, same host (0 picks a free one):
+                    for probes that open a new connection for every check, which under a flood
+                    of new connections to --port would wait their turn to be accepted there
   --host ADDR       the interface to bind (default 127.0.0.1)
   --token T         require Authorization: Bearer T on OTLP and the API (env AGL_TOKEN)
   --max-body-mib N  the largest OTLP body after decompression (default 20)
@@ -52,6 +55,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       port: { type: 'string', default: '4318' },
       'grpc-port': { type: 'string' },
       'no-grpc': { type: 'boolean', default: false },
+      'health-port': { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       token: { type: 'string' },
       'max-body-mib': { type: 'string', default: '20' },
@@ -81,6 +85,11 @@ export async function serveCommand(args: string[]): Promise<number> {
   const grpcPortText = values['grpc-port'] ?? (port === 0 ? '0' : '4317');
   const grpcPort = /^\d{1,5}$/.test(grpcPortText) ? Number(grpcPortText) : Number.NaN;
   if (!(grpcPort >= 0 && grpcPort <= 65535)) throw new UsageError(`--grpc-port must be 0 to 65535, got \`${grpcPortText}\``);
+  const healthPortText = values['health-port'];
+  const healthPort = healthPortText === undefined ? null : /^\d{1,5}$/.test(healthPortText) ? Number(healthPortText) : Number.NaN;
+  if (healthPort !== null && !(healthPort >= 0 && healthPort <= 65535)) {
+    throw new UsageError(`--health-port must be 0 to 65535, got \`${healthPortText}\``);
+  }
   const maxBodyMib = Number(values['max-body-mib']);
   if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib must be a positive number, got \`${values['max-body-mib']}\``);
   const sqlTimeoutSeconds = Number(values['sql-timeout']);
@@ -136,6 +145,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       dbPath,
       port,
       grpcPort: values['no-grpc'] ? null : grpcPort,
+      healthPort,
       host: values.host,
       token: values.token ?? process.env.AGL_TOKEN,
       maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
@@ -155,10 +165,11 @@ export async function serveCommand(args: string[]): Promise<number> {
     });
   } catch (error) {
     if (!(error instanceof PortInUseError)) throw error;
-    const hint =
-      error.listener === 'http'
-        ? 'choose another port with --port N (--port 0 picks a free one, and a free gRPC port with it)'
-        : 'choose another gRPC port with --grpc-port N, let the system pick one with --grpc-port 0, or serve no gRPC with --no-grpc';
+    const hint = {
+      http: 'choose another port with --port N (--port 0 picks a free one, and a free gRPC port with it)',
+      grpc: 'choose another gRPC port with --grpc-port N, let the system pick one with --grpc-port 0, or serve no gRPC with --no-grpc',
+      health: 'choose another health port with --health-port N, or let the system pick one with --health-port 0',
+    }[error.listener];
     process.stderr.write(`agl serve: ${error.message}: another collector may be running there; ${hint}\n`);
     return 1;
   }
@@ -166,6 +177,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   process.stdout.write(`agl collector listening on ${collector.url} (database ${dbPath})\n`);
   // A line of its own, so that the first one keeps its format for the scripts that parse it.
   if (collector.grpcUrl) process.stdout.write(`agl collector OTLP/gRPC listening on ${collector.grpcUrl}\n`);
+  if (collector.healthUrl) process.stdout.write(`agl collector health check on ${collector.healthUrl}/v1/agl/health\n`);
   if (collector.forwarder) logger.info(`Forwarding accepted OTLP requests to ${collector.forwarder.url}`);
   if (collector.gateway.upstreamUrl) logger.info(`LLM gateway on ${collector.url}/v1/agl/gateway/v1 calls ${collector.gateway.upstreamUrl}`);
 

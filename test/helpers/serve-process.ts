@@ -21,6 +21,8 @@ export interface ServeProcess {
   url: string;
   /** The OTLP/gRPC URL from the second line, or null with `--no-grpc`. */
   grpcUrl: string | null;
+  /** The health port's base URL (with `--health-port`), or null. */
+  healthUrl: string | null;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Stops it with SIGTERM and asserts a clean exit. */
@@ -49,6 +51,7 @@ export async function startServeProcess(dbPath: string, flags: string[] = []): P
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const wantGrpc = !flags.includes('--no-grpc');
+  const wantHealth = flags.includes('--health-port');
   const lines = await new Promise<string[]>((resolve, reject) => {
     const seen: string[] = [];
     const timer = setTimeout(() => reject(new Error(`agl serve printed no start-up line; stderr: ${stderr}`)), 30_000);
@@ -58,7 +61,7 @@ export async function startServeProcess(dbPath: string, flags: string[] = []): P
     });
     createInterface({ input: child.stdout }).on('line', (line) => {
       seen.push(line);
-      if (seen.length === (wantGrpc ? 2 : 1)) {
+      if (seen.length === 1 + Number(wantGrpc) + Number(wantHealth)) {
         clearTimeout(timer);
         resolve(seen);
       }
@@ -67,10 +70,13 @@ export async function startServeProcess(dbPath: string, flags: string[] = []): P
   const match = /^agl collector listening on (http:\/\/\S+) \(database /.exec(lines[0]);
   assert.ok(match, `start-up line: ${lines[0]}`);
   const grpcMatch = wantGrpc ? /OTLP\/gRPC listening on (http:\/\/\S+)/.exec(lines[1]) : null;
+  const healthMatch = wantHealth ? /^agl collector health check on (http:\/\/\S+)\/v1\/agl\/health$/.exec(lines.at(-1)!) : null;
+  if (wantHealth) assert.ok(healthMatch, `health line: ${lines.at(-1)}`);
   const server: ServeProcess = {
     child,
     url: match[1],
     grpcUrl: grpcMatch?.[1] ?? null,
+    healthUrl: healthMatch?.[1] ?? null,
     stderr: () => stderr,
     exited,
     stop: async () => {
