@@ -19,5 +19,6 @@ ENV NODE_ENV=production
 VOLUME ["/data"]
 EXPOSE 4318
 
-# 0.0.0.0: reachable from the other containers and through the published port.
-CMD ["node", "bin/agl.js", "serve", "--host", "0.0.0.0", "--port", "4318", "--db", "/data/agl.duckdb"]
+# 0.0.0.0: reachable from the other containers and through the published port. 13133: health
+# alone (--health-port), for probes that open a new connection per check.
+CMD ["node", "bin/agl.js", "serve", "--host", "0.0.0.0", "--port", "4318", "--health-port", "13133", "--db", "/data/agl.duckdb"]

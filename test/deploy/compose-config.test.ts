@@ -214,6 +214,16 @@ describe('docker-compose.yml', () => {
     assert.match(simLlm.healthcheck.test.join(' '), new RegExp(`127\\.0\\.0\\.1:${port}/v1/models`));
   });
 
+  it('agl is healthy once its health port (--health-port) answers GET /v1/agl/health; the trainer waits for that', () => {
+    const agl = compose().services.agl;
+    const command: string[] = agl.command;
+    const healthPort = Number(command[command.indexOf('--health-port') + 1]);
+    assert.ok(Number.isInteger(healthPort) && healthPort > 0, `agl serve --health-port: ${healthPort}`);
+    assert.match(HELP.serve, /--health-port N/);
+    assert.match(agl.healthcheck.test.join(' '), new RegExp(`127\\.0\\.0\\.1:${healthPort}/v1/agl/health`));
+    assert.equal(compose().services.trainer.depends_on.agl.condition, 'service_healthy');
+  });
+
   it("agl's LLM gateway passes the model calls on to sim-llm (--model-upstream); fails otherwise", () => {
     const agl: string[] = compose().services.agl.command;
     assert.deepEqual(checkCommandUrls(agl, ['--model-upstream'], compose(), 'agl'), []);
