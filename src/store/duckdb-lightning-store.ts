@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ConflictError, NotFoundError } from '../errors/index.ts';
-import { DuckDBSpanSink, assignSequenceIds, toSpanRows } from '../storage/index.ts';
+import { ConflictError } from '../errors/index.ts';
+import { DuckDBSpanSink } from '../storage/index.ts';
 import type { Database, SpanAttemptActivity, SpanRows, SpanSink } from '../storage/index.ts';
 import { DraftCommitter } from './draft-committer.ts';
 import { DraftEditor } from './draft-editor.ts';
@@ -23,14 +23,12 @@ import { loadMirror } from './mirror-loader.ts';
 import { queryAttempts, queryResources, queryRollouts, queryWorkers, withLatestAttempt } from './mirror-queries.ts';
 import { applyAttemptUpdate, applyRolloutUpdate, takeQueuedRollouts } from './rollout-operations.ts';
 import { RolloutWaiters } from './rollout-waiters.ts';
-import { SpanActivityApplier } from './span-activity-applier.ts';
-import { spanToMapped } from './span-conversion.ts';
 import { StoreJournal, replayJournal } from './store-journal.ts';
-import { querySpans } from './span-query.ts';
 import { clone, newId, nowSeconds } from './store-draft.ts';
 import type { Draft } from './store-draft.ts';
 import { checkAttemptUpdate, checkConfig, checkNewRollout, checkResources, checkRolloutUpdate } from './store-input-checks.ts';
 import { StoreMirror } from './store-mirror.ts';
+import { StoreSpans } from './store-spans.ts';
 import { isQueuedRolloutStatus, isTerminalRolloutStatus } from './store-types.ts';
 import type {
   Attempt,
@@ -80,11 +78,9 @@ export class DuckDBLightningStore implements LightningStore {
   readonly #mirror = new StoreMirror();
   readonly #editor = new DraftEditor(this.#mirror);
   readonly #waiters = new RolloutWaiters();
-  /** The add of each span under way, by rollout, attempt and span id: one add of a span at a time. */
-  readonly #spanAdds = new Map<string, Promise<void>>();
 
   readonly #committer: DraftCommitter;
-  readonly #spanActivity: SpanActivityApplier;
+  readonly #spans: StoreSpans;
   readonly #watchdog: StoreWatchdog;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -106,7 +102,9 @@ export class DuckDBLightningStore implements LightningStore {
     this.#journal = journal;
     this.#spanSink = spanSink;
     this.#ownsSink = ownsSink;
-    this.#spanActivity = new SpanActivityApplier({
+    this.#spans = new StoreSpans({
+      reader,
+      spanSink,
       mirror: this.#mirror,
       editor: this.#editor,
       mutate: (build) => this.#mutate(build),
@@ -340,54 +338,20 @@ export class DuckDBLightningStore implements LightningStore {
 
   // ------------------------------------------------------------------- spans
 
-  async getNextSpanSequenceId(rolloutId: string, attemptId: string): Promise<number> {
-    if (typeof rolloutId !== 'string' || typeof attemptId !== 'string') {
-      throw StoreValidationError.at(['rollout_id'], 'Expected string `rollout_id` and `attempt_id`', 'string_type');
-    }
-    return this.#mutate((draft) => {
-      const next = this.#editor.lastSequenceId(draft, rolloutId) + 1;
-      draft.sequences.set(rolloutId, next);
-      return next;
-    });
+  getNextSpanSequenceId(rolloutId: string, attemptId: string): Promise<number> {
+    return this.#spans.getNextSpanSequenceId(rolloutId, attemptId);
   }
 
   /**
    * Adds one span of a known attempt; `null` when the attempt already has a span with this span id
    * (stored once, as Agent Lightning's store does) or when the sink is overloaded.
    */
-  async addSpan(span: Span): Promise<Span | null> {
-    const mapped = spanToMapped(span);
-    const entry = this.#mirror.rollouts.get(span.rollout_id);
-    if (!entry) throw new NotFoundError(`Rollout ${span.rollout_id} not found`);
-    if (!entry.attempts.some((attempt) => attempt.attempt_id === span.attempt_id)) {
-      throw new NotFoundError(`Attempt ${span.attempt_id} of rollout ${span.rollout_id} not found`);
-    }
-    // Adds of the same span wait for each other, so that the check below sees the one before.
-    const key = `${span.rollout_id}\u0000${span.attempt_id}\u0000${mapped.span.spanId}`;
-    const before = this.#spanAdds.get(key) ?? Promise.resolve();
-    const added = before.then(() => this.#addNewSpan(span, mapped));
-    const settled = added.then(() => undefined, () => undefined);
-    this.#spanAdds.set(key, settled);
-    void settled.then(() => {
-      if (this.#spanAdds.get(key) === settled) this.#spanAdds.delete(key);
-    });
-    return added;
+  addSpan(span: Span): Promise<Span | null> {
+    return this.#spans.addSpan(span);
   }
 
-  async #addNewSpan(span: Span, mapped: ReturnType<typeof spanToMapped>): Promise<Span | null> {
-    const query = { rolloutId: span.rollout_id, attemptId: span.attempt_id, spanId: mapped.span.spanId, limit: 1 };
-    if ((await this.querySpans(query)).total > 0) return null;
-    const rows = toSpanRows([mapped]);
-    const result = await this.#spanSink.write(rows);
-    if (result.kind === 'overloaded') return null;
-    // The sink's onCommitted queued the heartbeat already; let it land before answering.
-    await this.flushSpanActivity();
-    const [stored] = (await this.querySpans(query)).items;
-    return stored ?? null;
-  }
-
-  async querySpans(query: SpanQuery): Promise<PaginatedResult<Span>> {
-    return querySpans(this.#reader, this.#mirror, query);
+  querySpans(query: SpanQuery): Promise<PaginatedResult<Span>> {
+    return this.#spans.querySpans(query);
   }
 
   /**
@@ -397,7 +361,7 @@ export class DuckDBLightningStore implements LightningStore {
    * raises the rollout's span sequence counter. Applied in the background, batched.
    */
   recordSpanActivity(activities: readonly SpanAttemptActivity[]): void {
-    this.#spanActivity.record(activities);
+    this.#spans.recordSpanActivity(activities);
   }
 
   /**
@@ -406,16 +370,12 @@ export class DuckDBLightningStore implements LightningStore {
    * `beforeWrite`, before the rows are queued). Spans of unknown rollouts keep none.
    */
   assignSpanSequenceIds(rows: SpanRows): void {
-    assignSequenceIds(rows, (rolloutId, attemptId) => {
-      const entry = this.#mirror.rollouts.get(rolloutId);
-      if (!entry || !entry.attempts.some((attempt) => attempt.attempt_id === attemptId)) return null;
-      return this.#editor.issueSequenceId(rolloutId);
-    });
+    this.#spans.assignSpanSequenceIds(rows);
   }
 
   /** Resolves when the span activity recorded so far is applied. */
   flushSpanActivity(): Promise<void> {
-    return this.#spanActivity.flush();
+    return this.#spans.flushSpanActivity();
   }
 
   async statistics(): Promise<StoreStatistics> {
