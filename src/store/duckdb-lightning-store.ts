@@ -29,7 +29,8 @@ import type { Draft } from './store-draft.ts';
 import { checkAttemptUpdate, checkConfig, checkNewRollout, checkResources, checkRolloutUpdate } from './store-input-checks.ts';
 import { StoreMirror } from './store-mirror.ts';
 import { StoreSpans } from './store-spans.ts';
-import { isQueuedRolloutStatus, isTerminalRolloutStatus } from './store-types.ts';
+import { storeStatistics } from './store-statistics.ts';
+import { isTerminalRolloutStatus } from './store-types.ts';
 import type {
   Attempt,
   AttemptedRollout,
@@ -378,27 +379,8 @@ export class DuckDBLightningStore implements LightningStore {
     return this.#spans.flushSpanActivity();
   }
 
-  async statistics(): Promise<StoreStatistics> {
-    const reader = await this.#reader.runAndReadAll('SELECT count(*) FROM spans');
-    let attempts = 0;
-    let queued = 0;
-    const byStatus: Record<string, number> = {};
-    for (const entry of this.#mirror.rollouts.values()) {
-      attempts += entry.attempts.length;
-      byStatus[entry.rollout.status] = (byStatus[entry.rollout.status] ?? 0) + 1;
-      if (isQueuedRolloutStatus(entry.rollout.status)) queued++;
-    }
-    return {
-      name: 'DuckDBLightningStore',
-      total_rollouts: this.#mirror.rollouts.size,
-      total_attempts: attempts,
-      total_spans: Number(reader.getRows()[0][0]),
-      total_resources: this.#mirror.resources.size,
-      total_workers: this.#mirror.workers.size,
-      uptime: nowSeconds() - this.#openedAt,
-      queue_length: queued,
-      rollouts_by_status: byStatus,
-    };
+  statistics(): Promise<StoreStatistics> {
+    return storeStatistics(this.#reader, this.#mirror, this.#openedAt);
   }
 
   /** Stops the watchdog, ends every wait with what is finished, lets writes under way commit. Idempotent. */
