@@ -1,10 +1,8 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { ConflictError } from '../errors/index.ts';
 import { DuckDBSpanSink } from '../storage/index.ts';
 import type { Database, SpanAttemptActivity, SpanRows, SpanSink } from '../storage/index.ts';
 import { DraftCommitter } from './draft-committer.ts';
 import { DraftEditor } from './draft-editor.ts';
-import { DraftWriter } from './draft-writer.ts';
 import type {
   AttemptUpdate,
   DequeueOptions,
@@ -23,10 +21,10 @@ import { loadMirror } from './mirror-loader.ts';
 import { queryAttempts, queryResources, queryRollouts, queryWorkers, withLatestAttempt } from './mirror-queries.ts';
 import { applyAttemptUpdate, applyRolloutUpdate, takeQueuedRollouts } from './rollout-operations.ts';
 import { RolloutWaiters } from './rollout-waiters.ts';
-import { StoreJournal, replayJournal } from './store-journal.ts';
 import { clone, newId, nowSeconds } from './store-draft.ts';
 import type { Draft } from './store-draft.ts';
 import { checkAttemptUpdate, checkConfig, checkNewRollout, checkResources, checkRolloutUpdate } from './store-input-checks.ts';
+import { StoreConnections } from './store-connections.ts';
 import { StoreMirror } from './store-mirror.ts';
 import { StoreSpans } from './store-spans.ts';
 import { storeStatistics } from './store-statistics.ts';
@@ -66,11 +64,7 @@ import { StoreWatchdog, markUnhealthyAttempts } from './store-watchdog.ts';
  * the only writer of these tables.
  */
 export class DuckDBLightningStore implements LightningStore {
-  readonly #database: Database;
-  readonly #writer: DuckDBConnection;
-  readonly #reader: DuckDBConnection;
-  readonly #draftWriter: DraftWriter;
-  readonly #journal: StoreJournal;
+  readonly #connections: StoreConnections;
   readonly #removeReadBarrier: () => void;
   readonly #spanSink: SpanSink;
   readonly #ownsSink: boolean;
@@ -86,25 +80,12 @@ export class DuckDBLightningStore implements LightningStore {
   #closed = false;
   #closing: Promise<void> | null = null;
 
-  private constructor(
-    database: Database,
-    writer: DuckDBConnection,
-    reader: DuckDBConnection,
-    draftWriter: DraftWriter,
-    journal: StoreJournal,
-    spanSink: SpanSink,
-    ownsSink: boolean,
-    options: StoreSettings,
-  ) {
-    this.#database = database;
-    this.#writer = writer;
-    this.#reader = reader;
-    this.#draftWriter = draftWriter;
-    this.#journal = journal;
+  private constructor(connections: StoreConnections, spanSink: SpanSink, ownsSink: boolean, options: StoreSettings) {
+    this.#connections = connections;
     this.#spanSink = spanSink;
     this.#ownsSink = ownsSink;
     this.#spans = new StoreSpans({
-      reader,
+      reader: connections.reader,
       spanSink,
       mirror: this.#mirror,
       editor: this.#editor,
@@ -118,9 +99,9 @@ export class DuckDBLightningStore implements LightningStore {
       () => this.#mirror.active.size > 0,
     );
     this.#committer = new DraftCommitter({
-      writer,
-      draftWriter,
-      journal,
+      writer: connections.writer,
+      draftWriter: connections.draftWriter,
+      journal: connections.journal,
       mirror: this.#mirror,
       editor: this.#editor,
       onFinished: (id) => this.#waiters.finished(id),
@@ -129,24 +110,19 @@ export class DuckDBLightningStore implements LightningStore {
       onSyncError: options.onSyncError,
       onRowRejected: options.onRowRejected,
     });
-    this.#removeReadBarrier = database.addReadBarrier(() => this.#committer.sync());
+    this.#removeReadBarrier = connections.database.addReadBarrier(() => this.#committer.sync());
   }
 
   /** The database the store lives on (where algorithms in this process run their SQL). */
   get database(): Database {
-    return this.#database;
+    return this.#connections.database;
   }
 
   /** Opens the store on its own connections of `database` and loads the state kept there. */
   static async open(database: Database, options: DuckDBLightningStoreOptions = {}): Promise<DuckDBLightningStore> {
     const settings = storeSettings(options);
-    const writer = await database.connect();
-    const reader = await database.connect();
-    const draftWriter = await DraftWriter.prepare(writer);
-    const journal = await StoreJournal.open(writer);
     // What an unclean stop left in the journal goes into the tables before they are loaded.
-    // A row the tables refuse is moved to store_journal_rejected: it never stops the store from opening.
-    await replayJournal(writer, draftWriter, journal, settings.onRowRejected);
+    const connections = await StoreConnections.open(database, settings.onRowRejected);
     let store: DuckDBLightningStore | null = null;
     const ownsSink = options.spanSink === undefined;
     const spanSink =
@@ -155,8 +131,8 @@ export class DuckDBLightningStore implements LightningStore {
         onCommitted: (rows) => store?.recordSpanActivity(rows.attempts),
         beforeWrite: (rows) => store?.assignSpanSequenceIds(rows),
       }));
-    store = new DuckDBLightningStore(database, writer, reader, draftWriter, journal, spanSink, ownsSink, settings);
-    await loadMirror(reader, store.#mirror);
+    store = new DuckDBLightningStore(connections, spanSink, ownsSink, settings);
+    await loadMirror(connections.reader, store.#mirror);
     // Attempts left active by the last run are watched from the start.
     store.#watchdog.wake();
     return store;
@@ -380,7 +356,7 @@ export class DuckDBLightningStore implements LightningStore {
   }
 
   statistics(): Promise<StoreStatistics> {
-    return storeStatistics(this.#reader, this.#mirror, this.#openedAt);
+    return storeStatistics(this.#connections.reader, this.#mirror, this.#openedAt);
   }
 
   /** Stops the watchdog, ends every wait with what is finished, lets writes under way commit. Idempotent. */
@@ -393,10 +369,7 @@ export class DuckDBLightningStore implements LightningStore {
       await this.#committer.close();
       this.#removeReadBarrier();
       if (this.#ownsSink) await this.#spanSink.close();
-      this.#draftWriter.destroy();
-      this.#journal.close();
-      this.#database.release(this.#writer);
-      this.#database.release(this.#reader);
+      this.#connections.release();
     })();
     return this.#closing;
   }
