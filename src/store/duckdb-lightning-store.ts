@@ -23,7 +23,7 @@ import { applyAttemptUpdate, applyRolloutUpdate, takeQueuedRollouts } from './ro
 import { RolloutWaiters } from './rollout-waiters.ts';
 import { clone, newId, nowSeconds } from './store-draft.ts';
 import type { Draft } from './store-draft.ts';
-import { checkAttemptUpdate, checkConfig, checkNewRollout, checkResources, checkRolloutUpdate } from './store-input-checks.ts';
+import { checkAttemptUpdate, checkConfig, checkNewRollout, checkResources, checkRolloutUpdate, checkWaitTimeout } from './store-input-checks.ts';
 import { StoreConnections } from './store-connections.ts';
 import { StoreMirror } from './store-mirror.ts';
 import { StoreSpans } from './store-spans.ts';
@@ -238,10 +238,7 @@ export class DuckDBLightningStore implements LightningStore {
   }
 
   async waitForRollouts(rolloutIds: readonly string[], options: WaitOptions = {}): Promise<Rollout[]> {
-    const timeoutSeconds = options.timeoutSeconds ?? null;
-    if (timeoutSeconds !== null && (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0)) {
-      throw StoreValidationError.at(['timeout'], `Expected a number of seconds ≥ 0 or null, got ${JSON.stringify(timeoutSeconds)}`, 'float_type');
-    }
+    const timeoutSeconds = checkWaitTimeout(options.timeoutSeconds);
     const finished = (): Rollout[] =>
       rolloutIds.flatMap((id) => {
         const entry = this.#mirror.rollouts.get(id);

@@ -142,3 +142,12 @@ export function checkAttemptUpdate(update: AttemptUpdate): void {
     throw StoreValidationError.at(['last_heartbeat_time'], 'Expected a number of seconds or null', 'float_type');
   }
 }
+
+/** A wait's time limit in seconds, `null` (no limit) when absent; throws on one that is not a number ≥ 0. */
+export function checkWaitTimeout(timeoutSeconds: number | null | undefined): number | null {
+  const checked = timeoutSeconds ?? null;
+  if (checked !== null && (!Number.isFinite(checked) || checked < 0)) {
+    throw StoreValidationError.at(['timeout'], `Expected a number of seconds ≥ 0 or null, got ${JSON.stringify(checked)}`, 'float_type');
+  }
+  return checked;
+}
