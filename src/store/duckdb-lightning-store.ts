@@ -61,7 +61,8 @@ import { StoreWatchdog, markUnhealthyAttempts } from './store-watchdog.ts';
  *
  * The tables are mirrored in memory ({@link StoreMirror}), loaded at open: reads and the queue are
  * served from the mirror, which changes only after a transaction committed. The collector must be
- * the only writer of these tables.
+ * the only writer of these tables. Spans are added and read by {@link StoreSpans}; the connections
+ * are taken and given back by {@link StoreConnections}.
  */
 export class DuckDBLightningStore implements LightningStore {
   readonly #connections: StoreConnections;
