@@ -13,12 +13,14 @@ export {
   isQueuedRolloutStatus,
   isTerminalRolloutStatus,
 } from './store-types.ts';
-export { ExportFileError, StoreClient, StoreHttpError, StoreUnreachableError } from './store-client.ts';
+export { ExportFileError, StoreClient } from './store-client.ts';
+export { StoreHttpError, StoreUnreachableError } from './store-transport.ts';
 export { StoreValidationError } from './store-validation-error.ts';
 export { stringifyWellFormed, toWellFormedJson, toWellFormedText, toWellFormedValue } from './well-formed-text.ts';
 export type { DuckDBLightningStoreOptions } from './store-options.ts';
 export type { RejectedJournalRow } from './store-journal.ts';
-export type { CallOptions, ExportAnswer, SqlRequest, StoreClientOptions } from './store-client.ts';
+export type { ExportAnswer, SqlRequest, StoreClientOptions } from './store-client.ts';
+export type { CallOptions } from './store-transport.ts';
 export type {
   AttemptUpdate,
   DequeueOptions,
