@@ -94,7 +94,9 @@ describe('notebooks, executed headlessly with the tslab kernel', { skip: jupyter
     const training = shown('training-progress.ipynb');
     assert.match(training, /APO rounds \(2 rows\)/, 'round 0 (the baseline) and round 1');
     assert.match(training, /Reward by prompt version and mode \(\d+ rows\)/);
-    assert.match(training, /Baseline and best-validated template \(2 rows\)/);
+    // Two rows, or one when no candidate of the single round validated above the baseline (APO's
+    // proposals vary from run to run; the notebook then shows the baseline alone).
+    assert.match(training, /Baseline and best-validated template \([12] rows\)/);
     assert.match(shown('failure-taxonomy.ipynb'), /Rollouts by outcome \(\d+ rows\)[\s\S]*correct/);
     assert.match(shown('model-performance.ipynb'), /gpt-4\.1-nano/);
     assert.match(shown('model-performance.ipynb'), /Slowest spans \(10 rows\)/);
