@@ -42,7 +42,7 @@ export interface LlmGatewayOptions {
    */
   forwardClientKey?: boolean;
   /**
-   * The longest the upstream may stay silent before the call fails with 502.
+   * The longest the upstream may stay silent before the call fails with 502 (to within a second).
    * @default 600000
    */
   upstreamIdleTimeoutMillis?: number;
