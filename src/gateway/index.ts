@@ -23,4 +23,4 @@ export type { AssembledChoice, GenAiInputMessage, GenAiOutputMessage, GenAiPart,
 export type { GatewayAttempt, GatewayCall, GatewayStore, LlmGatewayOptions } from './llm-gateway.ts';
 export type { GatewayPromptMode, GatewayPromptSetting } from './prompt-application.ts';
 export type { AnswerUsage } from './stream-assembler.ts';
-export type { UpstreamClientOptions, UpstreamRequest } from './upstream-client.ts';
+export type { UpstreamAnswer, UpstreamBodyReader, UpstreamClientOptions, UpstreamRequest } from './upstream-client.ts';

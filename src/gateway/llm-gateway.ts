@@ -11,6 +11,7 @@ import { applyPrompt, RolloutPromptCache } from './prompt-application.ts';
 import { readUsage, StreamAssembler } from './stream-assembler.ts';
 import type { AnswerUsage } from './stream-assembler.ts';
 import { UpstreamClient } from './upstream-client.ts';
+import type { UpstreamAnswer } from './upstream-client.ts';
 
 /**
  * What the gateway reads of the store: the attempt of each call and the resources whose prompt it
@@ -41,7 +42,7 @@ export interface LlmGatewayOptions {
    */
   forwardClientKey?: boolean;
   /**
-   * The longest the upstream may stay silent before the call fails with 502.
+   * The longest the upstream may stay silent before the call fails with 502 (to within a second).
    * @default 600000
    */
   upstreamIdleTimeoutMillis?: number;
@@ -134,10 +135,15 @@ export class LlmGateway {
   /** Passes `GET /models` (or `/models/{id}`) through to the upstream; nothing is recorded. */
   async models(path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const upstream = this.#requireUpstream();
-    const answer = await upstream.send('GET', path, null, this.#upstreamHeaders(request.headers, false)).answer;
-    response.writeHead(answer.statusCode ?? 502, passedHeaders(answer.headers));
-    answer.pipe(response);
+    const sent = upstream.send('GET', path, null, this.#upstreamHeaders(request.headers, false));
+    const answer = await sent.answer;
+    response.writeHead(answer.statusCode, passedHeaders(answer.headers));
+    const resume = () => answer.resume();
+    response.on('drain', resume);
+    answer.read({ data: (chunk) => response.write(chunk), end: () => response.end(), error: () => response.destroy() });
     await new Promise<void>((resolve) => response.once('close', resolve));
+    response.off('drain', resume);
+    sent.abort(new Error('The client disconnected'));
   }
 
   /**
@@ -198,7 +204,7 @@ export class LlmGateway {
         attributes,
       });
 
-    let answer: IncomingMessage;
+    let answer: UpstreamAnswer;
     try {
       answer = await sent.answer;
     } catch (error) {
@@ -211,7 +217,7 @@ export class LlmGateway {
       throw error;
     }
 
-    const status = answer.statusCode ?? 502;
+    const status = answer.statusCode;
     response.writeHead(status, { ...passedHeaders(answer.headers), 'x-agl-trace-id': traceId, 'x-agl-span-id': spanId });
     const assembler = stream && isEventStream(answer.headers['content-type']) ? new StreamAssembler() : null;
     const kept: Buffer[] = [];
@@ -227,34 +233,32 @@ export class LlmGateway {
       const resume = () => answer.resume();
       response.on('drain', resume);
       // What arrives in one turn of the event loop leaves in one write: node:http would send each
-      // chunk on the next tick, before the answer's 'end' (emitted on a later tick) could add the
-      // chunked encoding's terminator, so a streamed answer cost one more write (system call)
-      // than it has reads.
+      // chunk on the next tick, before the answer's end could add the chunked encoding's
+      // terminator, so a streamed answer cost one more write (system call) than it has reads.
       let corked = false;
       const uncork = () => {
         corked = false;
         response.uncork();
       };
-      answer.on('data', (chunk: Buffer) => {
-        if (assembler) assembler.push(chunk);
-        else if (keptBytes + chunk.length <= this.#maxRecordedAnswerBytes) {
-          kept.push(chunk);
-          keptBytes += chunk.length;
-        } else keptBytes = Number.POSITIVE_INFINITY;
-        if (!corked) {
-          corked = true;
-          response.cork();
-          setImmediate(uncork);
-        }
-        if (!response.write(chunk)) answer.pause();
-      });
-      answer.once('end', () => {
-        response.end();
-        settle('ended');
-      });
-      answer.once('error', () => settle('broken'));
-      answer.once('close', () => {
-        if (!answer.complete) settle('broken');
+      answer.read({
+        data: (chunk) => {
+          if (assembler) assembler.push(chunk);
+          else if (keptBytes + chunk.length <= this.#maxRecordedAnswerBytes) {
+            kept.push(chunk);
+            keptBytes += chunk.length;
+          } else keptBytes = Number.POSITIVE_INFINITY;
+          if (!corked) {
+            corked = true;
+            response.cork();
+            setImmediate(uncork);
+          }
+          return response.write(chunk);
+        },
+        end: () => {
+          response.end();
+          settle('ended');
+        },
+        error: () => settle('broken'),
       });
     });
     response.off('close', onClose);
