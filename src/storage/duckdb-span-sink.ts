@@ -96,8 +96,6 @@ export class DuckDBSpanSink implements SpanSink {
   readonly #checkpointEverySpans: number;
   /** How many times the table had grown by `#checkpointEverySpans` at the last checkpoint. */
   #checkpointedSteps: number;
-  /** A CHECKPOINT is running (on either lane): an appender flush would wait for it, holding the thread. */
-  #checkpointing = false;
   #closed = false;
   readonly #release: () => void;
   readonly #beforeWrite: ((rows: SpanRows) => void) | undefined;
@@ -112,10 +110,10 @@ export class DuckDBSpanSink implements SpanSink {
     this.#committer = new GroupCommitter<SpanRows, Lane>({
       lanes,
       begin: (lane) => lane.connection.run('BEGIN TRANSACTION').then(() => undefined),
-      write: (lane, group) => appendGroup(lane, group, () => !this.#checkpointing),
+      write: (lane, group) => appendGroup(lane, group),
       // Flushing the appenders moves the rows into the transaction; it would wait (holding the
-      // JavaScript thread) for a checkpoint running on the other lane, so the last flush waits for
-      // that lane's commit and checkpoint to finish (the slices before it skip a running checkpoint).
+      // JavaScript thread) for a checkpoint running on the other lane, so it waits for that lane's
+      // commit and checkpoint to finish first.
       beforeCommit: (lane) => flushLane(lane),
       weigh: (rows) => rows.spanCount,
       maxGroupWeight: options.maxGroupSpans ?? 16_384,
@@ -184,12 +182,7 @@ export class DuckDBSpanSink implements SpanSink {
   async #checkpointIfDue(lane: Lane, walPath: string, walBytes: number): Promise<void> {
     const steps = Math.floor(this.#storedSpans / this.#checkpointEverySpans);
     if (steps === this.#checkpointedSteps && walSize(walPath) < walBytes) return;
-    this.#checkpointing = true;
-    try {
-      await lane.connection.run('CHECKPOINT');
-    } finally {
-      this.#checkpointing = false;
-    }
+    await lane.connection.run('CHECKPOINT');
     this.#checkpointedSteps = steps;
   }
 
@@ -225,25 +218,20 @@ export class DuckDBSpanSink implements SpanSink {
 // DuckDB's rows per row group (fixed when the file is created; 122,880 by default).
 const ROW_GROUP_ROWS = 122_880;
 
-// Spans appended (and flushed) between two yields to the event loop: a few milliseconds of work,
-// so that a large group never holds the thread (health checks, new requests) for long. libuv
-// accepts one new connection per loop turn, so long turns also slow every new client down.
-const SPANS_PER_SLICE = 512;
+// Spans appended between two yields to the event loop: a few milliseconds of work, so that a
+// large group never holds the thread (health checks, new requests) for long.
+const SPANS_PER_SLICE = 2048;
 
 /**
- * Appends a group to the lane's appenders in slices, yielding to the event loop between them, and
- * flushes each slice into the transaction when `mayFlush()` says no checkpoint runs (a flush would
- * wait for it, holding the thread; {@link flushLane} before the commit then flushes the rest). One
- * flush of a whole group (16,384 spans) held the thread 10–30 ms. On failure clears the appenders
- * and throws; what was flushed goes with the transaction's rollback.
+ * Appends a group to the lane's appenders (flushed into the transaction by {@link flushLane}); on
+ * failure clears the appenders and throws.
  */
-async function appendGroup(lane: Lane, group: readonly SpanRows[], mayFlush: () => boolean): Promise<void> {
+async function appendGroup(lane: Lane, group: readonly SpanRows[]): Promise<void> {
   try {
     const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
     let sinceYield = 0;
     for (const rows of group) {
       if (sinceYield >= SPANS_PER_SLICE) {
-        if (mayFlush()) flushLane(lane);
         await new Promise((resolve) => setImmediate(resolve));
         sinceYield = 0;
       }
