@@ -303,7 +303,7 @@ if (overloadFactor > 0 && overloadSeconds > 0) {
   const rssSampler = setInterval(() => (peakRssKiB = Math.max(peakRssKiB, procStatusKiB(collector.server.pid!, 'VmRSS'))), 50);
   // Health is asked from processes of their own (this one is busy sending, and its lag is not the
   // collector's): over a kept connection; opening a new connection for every check; and the same
-  // on the health port (--health-port), which the flood's connections do not queue in front of.
+  // on the health port (--health-port), served by a thread of its own that the flood does not hold.
   const probeTargets = [[collector.url], [collector.url, '--new-connection'], [collector.healthUrl, '--new-connection']];
   const healthProbes = probeTargets.map((target) => {
     const probe = spawn(process.execPath, [fileURLToPath(new URL('health-probe.mjs', import.meta.url)), ...target], {

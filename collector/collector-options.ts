@@ -27,9 +27,10 @@ export interface CollectorOptions {
    */
   grpcPort?: number | null;
   /**
-   * A port (same host) that serves only `GET /v1/agl/health`, for probes that open a new connection
-   * for every check: there they are not queued behind a flood of new connections to {@link port}.
-   * 0 picks a free one; `null` serves none.
+   * A port (same host) that serves only `GET /v1/agl/health`, from a thread of its own, for probes
+   * that open a new connection for every check: there they are not queued behind a flood of new
+   * connections to {@link port}. 503 once the collector's event loop has not turned for 5 s. 0 picks
+   * a free one; `null` serves none.
    * @default null
    */
   healthPort?: number | null;

@@ -13,7 +13,8 @@ import type { CollectorCore } from './collector-core.ts';
 import { resolveCollectorSettings } from './collector-options.ts';
 import type { CollectorOptions, CollectorSettings } from './collector-options.ts';
 import { OtlpGrpcReceiver } from './grpc/index.ts';
-import { createHealthApp, createHttpApp } from './http/app.ts';
+import { HealthListener } from './health/health-listener.ts';
+import { createHttpApp } from './http/app.ts';
 import { hasBearerToken } from './http/bearer-auth.ts';
 import { ByteBudget } from './http/byte-budget.ts';
 import { requestGuardMiddleware } from './http/request-guard.ts';
@@ -28,8 +29,8 @@ interface CollectorParts {
   url: string;
   core: CollectorCore;
   server: Server;
-  /** The health port's server (`healthPort`), or `null`. */
-  healthServer: Server | null;
+  /** The health port (`healthPort`), or `null`. */
+  health: HealthListener | null;
   grpc: OtlpGrpcReceiver | null;
   logger: Logger;
   forwarder: OtlpForwarder | null;
@@ -70,7 +71,7 @@ export class Collector {
 
   /** The health port's base URL (`GET {healthUrl}/v1/agl/health`), or `null` when there is none. */
   get healthUrl(): string | null {
-    return this.#parts.healthServer ? serverUrl(this.#parts.healthServer) : null;
+    return this.#parts.health?.url ?? null;
   }
 
   /** The forwarder when `forwardUrl` was given, else `null`. */
@@ -110,15 +111,17 @@ export class Collector {
       await closeCollectorStorage(core);
       await forwarder?.close(0);
     };
-    const healthServer = settings.healthPort === null ? null : createServer(createHealthApp({ guard, logger }));
     let grpc: OtlpGrpcReceiver | null;
+    let health: HealthListener | null = null;
     try {
-      await listenHttp(server, settings.port, settings.host, 'http');
+      await listenHttp(server, settings.port, settings.host);
       try {
-        if (healthServer) await listenHttp(healthServer, settings.healthPort!, settings.host, 'health');
+        if (settings.healthPort !== null) {
+          health = await HealthListener.start({ host: settings.host, port: settings.healthPort, corsOrigins: options.corsOrigins });
+        }
         grpc = await startGrpc(settings, core, { budget, forwarder, logger, token });
       } catch (error) {
-        await Promise.all([server, healthServer].map((opened) => opened?.listening && new Promise((resolve) => opened.close(resolve))));
+        await Promise.all([new Promise((resolve) => server.close(resolve)), health?.close()]);
         throw error;
       }
     } catch (error) {
@@ -127,7 +130,7 @@ export class Collector {
     }
     const url = serverUrl(server);
     const forwardCloseTimeoutMillis = options.forwardCloseTimeoutMillis ?? 5000;
-    return new Collector({ url, core, server, healthServer, grpc, logger, forwarder, forwardCloseTimeoutMillis, dashboard });
+    return new Collector({ url, core, server, health, grpc, logger, forwarder, forwardCloseTimeoutMillis, dashboard });
   }
 
   /**
@@ -136,10 +139,9 @@ export class Collector {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const { server, healthServer, grpc, core, forwarder, dashboard } = this.#parts;
+      const { server, health, grpc, core, forwarder, dashboard } = this.#parts;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      healthServer?.close();
-      healthServer?.closeAllConnections();
+      const healthClosed = health?.close();
       dashboard.close();
       server.closeIdleConnections();
       // server.close() closes only the connections idle at that moment: a keep-alive connection
@@ -149,7 +151,7 @@ export class Collector {
       // Requests under way get time to finish; a client that keeps a connection open does not.
       const force = setTimeout(() => server.closeAllConnections(), 10_000);
       // Calls under way are answered once durable, like HTTP requests under way.
-      await Promise.all([closed, grpc?.close(10_000)]);
+      await Promise.all([closed, grpc?.close(10_000), healthClosed]);
       clearInterval(idle);
       clearTimeout(force);
       // The gateway's last calls are answered; their spans go into the ingest path before it closes.
@@ -165,12 +167,12 @@ export class Collector {
   }
 }
 
-/** Listens for HTTP; a taken port is a {@link PortInUseError} naming `listener`. */
-async function listenHttp(server: Server, port: number, host: string, listener: 'http' | 'health'): Promise<void> {
+/** Listens for HTTP; a taken port is a {@link PortInUseError}. */
+async function listenHttp(server: Server, port: number, host: string): Promise<void> {
   try {
     await listen(server, port, host);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(listener, host, port, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('http', host, port, { cause: error });
     throw error;
   }
 }

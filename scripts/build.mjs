@@ -39,7 +39,13 @@ writeFileSync(
   '// Written by scripts/build.mjs: the compiled decoder thread needs no TypeScript loader.\nawait import(\'./decode-worker.js\');\n',
 );
 
-for (const required of ['src/index.js', 'src/index.d.ts', 'src/cli/index.js', 'src/cli/main.js', 'src/ingest/decode-worker.js', 'collector/index.js']) {
+// The same for the health port's thread (collector/health/health-listener.ts).
+writeFileSync(
+  join(DIST, 'collector/health/health-worker-bootstrap.mjs'),
+  '// Written by scripts/build.mjs: the compiled health thread needs no TypeScript loader.\nawait import(\'./health-worker.js\');\n',
+);
+
+for (const required of ['src/index.js', 'src/index.d.ts', 'src/cli/index.js', 'src/cli/main.js', 'src/ingest/decode-worker.js', 'collector/health/health-worker.js', 'collector/index.js']) {
   if (!existsSync(join(DIST, required))) {
     process.stderr.write(`build: dist/${required} was not written\n`);
     process.exit(1);

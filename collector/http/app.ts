@@ -71,7 +71,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // case-sensitive, as OTLP's are.
   const app = express.Router({ caseSensitive: true });
   app.use(options.guard);
-  app.use(healthRoute());
+  app.use(new RouteTable().on('GET', '/v1/agl/health', ({ response }) => sendJson(response, 200, { status: 'ok' })).router());
   if (options.token) app.use('/v1', bearerAuth(options.token));
   app.use(under(['/v1/traces', '/v1/logs', '/v1/metrics'], otlpRoutes(options).router()));
   app.use(under(['/v1/agl/gateway/'], gatewayRouter(options.gateway, { maxBodyBytes: options.maxBodyBytes })));
@@ -92,32 +92,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       else response.destroy();
     });
   return { app: listener, dashboard };
-}
-
-/** `GET /v1/agl/health`: open (no token), answers `{"status":"ok"}` while the collector serves. */
-function healthRoute(): RequestHandler {
-  return new RouteTable().on('GET', '/v1/agl/health', ({ response }) => sendJson(response, 200, { status: 'ok' })).router();
-}
-
-/**
- * The health port's surface (`--health-port`): the request guard, `GET /v1/agl/health` and a 404
- * for everything else — no data, no token needed. It has a listener of its own because libuv
- * accepts one new connection per event-loop turn and listener: under a flood of new connections
- * on the main port, a probe that opens a connection each time (curl, Kubernetes) waits behind
- * them there, not here.
- */
-export function createHealthApp(options: Pick<HttpAppOptions, 'guard' | 'logger'>): RequestListener {
-  const app = express.Router({ caseSensitive: true });
-  app.use(options.guard);
-  app.use(healthRoute());
-  app.use(notFound);
-  app.use(jsonErrorHandler(options.logger));
-  return (request, response) =>
-    app(request as never, response as never, (error?: unknown) => {
-      options.logger.error('Unhandled request error', error);
-      if (!response.headersSent) sendJson(response, 500, { detail: 'Internal server error', code: 'internal' });
-      else response.destroy();
-    });
 }
 
 /** `POST /v1/traces`, `/v1/logs`, `/v1/metrics`. */

@@ -17,9 +17,10 @@ Runs the collector: OTLP/HTTP on /v1/traces, the store API on /v1/agl/*, read-on
   --grpc-port N     the OTLP/gRPC port, same host (default 4317; a free port when --port is 0);
                     0 picks a free one
   --no-grpc         serve no OTLP/gRPC
-  --health-port N   also serve GET /v1/agl/health alone on port N, same host (0 picks a free one):
-                    for probes that open a new connection for every check, which under a flood
-                    of new connections to --port would wait their turn to be accepted there
+  --health-port N   also serve GET /v1/agl/health alone on port N, same host (0 picks a free one),
+                    from a thread of its own that answers at once under any load (503 once the
+                    collector's event loop has not turned for 5 s): for probes that open a new
+                    connection per check, which under a flood would wait their turn on --port
   --host ADDR       the interface to bind (default 127.0.0.1)
   --token T         require Authorization: Bearer T on OTLP and the API (env AGL_TOKEN)
   --max-body-mib N  the largest OTLP body after decompression (default 20)

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { HealthListener } from '../../collector/health/health-listener.ts';
 import { startServeProcess } from '../helpers/serve-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -104,6 +105,29 @@ describe('agl serve --health-port', () => {
       again.listen(port, '127.0.0.1', () => resolve());
     });
     await new Promise<void>((resolve) => again.close(() => resolve()));
+  });
+
+  it("answers from a thread of its own: at once while the main thread is blocked, 503 'stalled' once its heartbeat is older than the bound", async () => {
+    const health = await HealthListener.start({ host: '127.0.0.1', port: 0, stallMillis: 1500 });
+    try {
+      assert.equal((await send(health.url, { path: '/v1/agl/health' })).status, 200);
+      // execFileSync blocks this (the main) thread: no heartbeat while the child asks, early and late.
+      const script = `
+        const ask = async () => { const t = performance.now(); const r = await fetch('${health.url}/v1/agl/health'); return [r.status, (await r.json()).status, Math.round(performance.now() - t)]; };
+        const early = await ask();
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        console.log(JSON.stringify({ early, late: await ask() }));`;
+      const { early, late } = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+      assert.deepEqual(early.slice(0, 2), [200, 'ok']);
+      assert.deepEqual(late.slice(0, 2), [503, 'stalled']);
+      assert.ok(late[2] < 1000, `answered in ${late[2]} ms with the main thread blocked`);
+      // The main thread runs again: healthy again within a heartbeat.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      assert.equal((await send(health.url, { path: '/v1/agl/health' })).status, 200);
+    } finally {
+      await health.close();
+    }
+    await assert.rejects(send(health.url, { path: '/v1/agl/health' }), /ECONNREFUSED/);
   });
 
   it('refuses a health port that is not a port number', async () => {

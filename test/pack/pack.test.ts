@@ -116,9 +116,12 @@ const outcome = await agent.run({ text: 'refund please' }, { rolloutId: 'ro-pack
 assert.deepEqual(outcome, { output: 1, reward: 1 });
 // A prompt's text where a PromptTemplate belongs is refused when given (TypeScript refuses it too).
 assert.throws(() => new Trainer({ initialResources: { prompt_template: 'Triage: {text}' } }), (error) => error instanceof TypeError && error.message.includes('got a string (give a prompt as'));
-// The installed collector serves the dashboard's build (dashboard/dist, found from dist/collector).
-const collector = await Collector.start({ port: 0, dbPath: 'usage.duckdb' });
+// The installed collector serves the dashboard's build (dashboard/dist, found from dist/collector),
+// and its health port from the compiled health thread.
+const collector = await Collector.start({ port: 0, dbPath: 'usage.duckdb', healthPort: 0 });
 try {
+  const health = await fetch(new URL('/v1/agl/health', collector.healthUrl));
+  assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
   const page = await fetch(new URL('/', collector.url));
   assert.equal(page.status, 200);
   assert.ok((page.headers.get('content-type') ?? '').startsWith('text/html'));
@@ -197,6 +200,7 @@ describe('the package installs anywhere (npm pack)', { timeout: 240_000 }, () =>
     }
     assert.ok(tarballFiles.includes('dist/src/otlp/proto/opentelemetry/proto/collector/trace/v1/trace_service.proto'));
     assert.ok(tarballFiles.includes('dist/src/ingest/decode-worker-bootstrap.mjs'));
+    assert.ok(tarballFiles.includes('dist/collector/health/health-worker-bootstrap.mjs'));
     const unexpected = tarballFiles.filter((file) => /(^|\/)(src|test|bench|examples|notebooks)\//.test(file) && !file.startsWith('dist/src/') && !file.startsWith('dashboard/dist/'));
     assert.deepEqual(unexpected, []);
     assert.deepEqual(tarballFiles.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')), [], 'no TypeScript sources');
