@@ -174,7 +174,7 @@ describe('DuckDBSpanSink', () => {
   it('stores none of a large failed group but each of its good writes alone', async () => {
     const database = await Database.open({ path: join(tempDir(), 'sl.duckdb') });
     const sink = await DuckDBSpanSink.open(database);
-    // 2,100 spans: more than one slice of the group (2,048), so it yields to the event loop before the bad write.
+    // 2,100 spans: several slices of the group (512), so it yields to the event loop before the bad write.
     const large = sink.write(toSpanRows(Array.from({ length: 2100 }, () => mapped(makeSpan()))));
     const bad = sink.write(toSpanRows([mapped(makeSpan({ name: undefined as unknown as string }))]));
     const small = sink.write(toSpanRows([mapped(makeSpan())]));
