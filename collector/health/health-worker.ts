@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { requestGuard } from '../http/request-guard.ts';
-import { errorStatus } from '../http/respond.ts';
+import { errorStatus, sendJson } from '../http/respond.ts';
 import type { HealthWorkerData, HealthWorkerMessage } from './health-protocol.ts';
 
 // The health port's thread: its own event loop, so a probe is accepted and answered at once however
@@ -14,12 +14,6 @@ const { host, port, corsOrigins, heartbeat, stallMillis } = workerData as Health
 const beat = new BigInt64Array(heartbeat);
 const guard = requestGuard({ host, corsOrigins });
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  response.end(text);
-}
-
 function answer(request: IncomingMessage, response: ServerResponse): void {
   request.resume();
   let url: URL;
@@ -28,23 +22,23 @@ function answer(request: IncomingMessage, response: ServerResponse): void {
     if (guard(request, response, url) === 'answered') return;
   } catch (error) {
     const { status, headers, message, code } = errorStatus(error);
-    send(response, status, { detail: message, code }, headers);
+    sendJson(response, status, { detail: message, code }, headers);
     return;
   }
   if (url.pathname !== '/v1/agl/health') {
-    send(response, 404, { detail: `No such endpoint: ${url.pathname}`, code: 'not_found' });
+    sendJson(response, 404, { detail: `No such endpoint: ${url.pathname}`, code: 'not_found' });
     return;
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    send(response, 405, { detail: `Method ${request.method} not allowed`, code: 'method_not_allowed' }, { allow: 'GET, HEAD' });
+    sendJson(response, 405, { detail: `Method ${request.method} not allowed`, code: 'method_not_allowed' }, { allow: 'GET, HEAD' });
     return;
   }
   const silentMillis = Date.now() - Number(Atomics.load(beat, 0));
   if (silentMillis > stallMillis) {
-    send(response, 503, { status: 'stalled', detail: `The collector's event loop has not turned for ${silentMillis} ms` });
+    sendJson(response, 503, { status: 'stalled', detail: `The collector's event loop has not turned for ${silentMillis} ms` });
     return;
   }
-  send(response, 200, { status: 'ok' });
+  sendJson(response, 200, { status: 'ok' });
 }
 
 const server = createServer(answer);
