@@ -114,7 +114,7 @@ export class Collector {
     let grpc: OtlpGrpcReceiver | null;
     let health: HealthListener | null = null;
     try {
-      await listenHttp(server, settings.port, settings.host);
+      await listenHttp(server, settings);
       try {
         if (settings.healthPort !== null) {
           health = await HealthListener.start({ host: settings.host, port: settings.healthPort, corsOrigins: options.corsOrigins });
@@ -128,7 +128,9 @@ export class Collector {
       await release();
       throw error;
     }
-    const url = serverUrl(server);
+    const address = server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${shownHost}:${address.port}`;
     const forwardCloseTimeoutMillis = options.forwardCloseTimeoutMillis ?? 5000;
     return new Collector({ url, core, server, health, grpc, logger, forwarder, forwardCloseTimeoutMillis, dashboard });
   }
@@ -168,20 +170,13 @@ export class Collector {
 }
 
 /** Listens for HTTP; a taken port is a {@link PortInUseError}. */
-async function listenHttp(server: Server, port: number, host: string): Promise<void> {
+async function listenHttp(server: Server, settings: CollectorSettings): Promise<void> {
   try {
-    await listen(server, port, host);
+    await listen(server, settings.port, settings.host);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('http', host, port, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('http', settings.host, settings.port, { cause: error });
     throw error;
   }
-}
-
-/** A listening server's base URL, e.g. `http://127.0.0.1:4318` (IPv6 in brackets). */
-function serverUrl(server: Server): string {
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${shownHost}:${address.port}`;
 }
 
 /** Starts the OTLP/gRPC receiver when a gRPC port is set (same host, same ingestors, budget and token). */

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { requestGuard } from '../http/request-guard.ts';
-import { errorStatus, sendJson } from '../http/respond.ts';
+import { MethodNotAllowedError, NotFoundError } from '../../src/errors/index.ts';
+import { sendError, sendJson } from '../http/respond.ts';
 import type { HealthWorkerData, HealthWorkerMessage } from './health-protocol.ts';
 
 // The health port's thread: its own event loop, so a probe is accepted and answered at once however
@@ -16,21 +17,13 @@ const guard = requestGuard({ host, corsOrigins });
 
 function answer(request: IncomingMessage, response: ServerResponse): void {
   request.resume();
-  let url: URL;
   try {
-    url = new URL(request.url ?? '/', 'http://health.invalid');
+    const url = new URL(request.url ?? '/', 'http://health.invalid');
     if (guard(request, response, url) === 'answered') return;
+    if (url.pathname !== '/v1/agl/health') throw new NotFoundError(`No such endpoint: ${url.pathname}`);
+    if (request.method !== 'GET' && request.method !== 'HEAD') throw new MethodNotAllowedError(`Method ${request.method} not allowed`, ['GET', 'HEAD']);
   } catch (error) {
-    const { status, headers, message, code } = errorStatus(error);
-    sendJson(response, status, { detail: message, code }, headers);
-    return;
-  }
-  if (url.pathname !== '/v1/agl/health') {
-    sendJson(response, 404, { detail: `No such endpoint: ${url.pathname}`, code: 'not_found' });
-    return;
-  }
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    sendJson(response, 405, { detail: `Method ${request.method} not allowed`, code: 'method_not_allowed' }, { allow: 'GET, HEAD' });
+    sendError(response, error);
     return;
   }
   const silentMillis = Date.now() - Number(Atomics.load(beat, 0));
