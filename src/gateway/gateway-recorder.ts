@@ -27,10 +27,13 @@ export interface GatewayRecorderOptions {
   maxRetryMillis?: number;
   /**
    * How long a call waits for others before they are stored together as one export request (as
-   * the SDK's `BatchSpanProcessor` batches spans). While a batch is being stored the next one
-   * keeps filling, so under load the batches grow to match the storage's pace: one write, one
-   * transaction and one heartbeat write for many calls.
-   * @default 5
+   * the SDK's `BatchSpanProcessor` batches spans, every 5 s by default). While a batch is being
+   * stored the next one keeps filling, so under load the batches grow to match the storage's
+   * pace: one write, one transaction and one heartbeat write for many calls. Each transaction
+   * costs ~4 ms of CPU whatever its size (DuckDB 1.5's appender flush alone ~0.7 ms per table), so
+   * at concurrency 64 a 5 ms delay made batches of ~70 calls and 50 ms ~200 (CPU per call ~15 µs
+   * less); at concurrency 1 every call was its own transaction (see docs/benchmarks.md#gateway).
+   * @default 50
    */
   batchDelayMillis?: number;
   /**
@@ -79,7 +82,7 @@ export class GatewayRecorder {
     this.#forwarder = options.forwarder ?? null;
     this.#logger = options.logger;
     this.#maxRetryMillis = options.maxRetryMillis ?? 30_000;
-    this.#batchDelayMillis = options.batchDelayMillis ?? 5;
+    this.#batchDelayMillis = options.batchDelayMillis ?? 50;
     this.#maxBatchCalls = options.maxBatchCalls ?? 512;
   }
 
