@@ -13,6 +13,12 @@
  * (client, model, collector and its main thread; from `/proc`) is printed too, so that a client
  * that saturates in one path only would show.
  *
+ * At concurrency 64 two references are measured in the same rounds (`bench/reference-proxy.ts`,
+ * each in its own process): a bare `node:http` + undici proxy that records nothing, and the same
+ * proxy recording every call through the collector's own ingest path into its own DuckDB file. They
+ * show how much of the gap to the direct path any Node proxy pays on this machine, how much the
+ * recording adds, and how much is the gateway's own.
+ *
  * `--cpu-prof DIR` runs the collector under `node --cpu-prof` and writes its profile into DIR.
  */
 import { spawn } from 'node:child_process';
@@ -26,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { benchDir, printResult } from './report.ts';
 
 const AGL = fileURLToPath(new URL('../bin/agl.js', import.meta.url));
+const REFERENCE_PROXY = fileURLToPath(new URL('./reference-proxy.ts', import.meta.url));
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' }, 'cpu-prof': { type: 'string' } },
 });
@@ -36,12 +43,12 @@ const CALLS = { 1: quick ? 200 : 600, 64: quick ? 1280 : 3200 } as const;
 const WARM_UP_CALLS = { 1: 100, 64: 640 } as const;
 const children = new Map<string, ChildProcess>();
 
-/** Starts `agl <args>` (under `nodeArgs`) and resolves with the URL its start-up line names. */
-async function startProcess(name: string, args: string[], pattern: RegExp, nodeArgs: string[] = []): Promise<string> {
-  const child = spawn(process.execPath, [...nodeArgs, AGL, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts `node <nodeArgs> <script> <args>` and resolves with the URL its start-up line names. */
+async function startProcess(name: string, args: string[], pattern: RegExp, nodeArgs: string[] = [], script = AGL): Promise<string> {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.set(name, child);
   return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agl ${args[0]} printed no start-up line within 30 s`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${name} printed no start-up line within 30 s`)), 30_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const match = pattern.exec(line);
       if (match) {
@@ -49,7 +56,7 @@ async function startProcess(name: string, args: string[], pattern: RegExp, nodeA
         resolve(match[1]);
       }
     });
-    child.once('exit', (code) => reject(new Error(`agl ${args[0]} exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
 }
 
@@ -67,14 +74,17 @@ function childCpuSeconds(pid: number | undefined, mainThread = false): number {
   }
 }
 
-/** CPU seconds used so far by the client (this process), the model and the collector (and the collector's main thread). */
-function cpuNow(): Run['cpu'] {
+/**
+ * CPU seconds used so far by the client (this process), the model and the proxy process `proxy`
+ * (the collector or a reference; and its main thread).
+ */
+function cpuNow(proxy: string): Run['cpu'] {
   const usage = process.cpuUsage();
   return {
     client: (usage.user + usage.system) / 1e6,
     model: childCpuSeconds(children.get('model')?.pid),
-    collector: childCpuSeconds(children.get('collector')?.pid),
-    collectorMain: childCpuSeconds(children.get('collector')?.pid, true),
+    proxy: childCpuSeconds(children.get(proxy)?.pid),
+    proxyMain: childCpuSeconds(children.get(proxy)?.pid, true),
   };
 }
 
@@ -98,15 +108,15 @@ function call(url: string, body: string): Promise<number> {
 interface Run {
   latencies: number[];
   seconds: number;
-  /** CPU seconds used during the run, per process, and by the collector's main thread. */
-  cpu: { client: number; model: number; collector: number; collectorMain: number };
+  /** CPU seconds used during the run, per process (the proxy: the collector or a reference), and by the proxy's main thread. */
+  cpu: { client: number; model: number; proxy: number; proxyMain: number };
 }
 
-/** `calls` calls at `concurrency`; their latencies, the wall time and the CPU each process used. */
-async function schedule(url: string, body: string, calls: number, concurrency: number): Promise<Run> {
+/** `calls` calls at `concurrency` through `proxy` (the process named so, if any); their latencies, the wall time and the CPU each process used. */
+async function schedule(url: string, body: string, calls: number, concurrency: number, proxy = 'collector'): Promise<Run> {
   const latencies: number[] = [];
   let next = 0;
-  const cpuBefore = cpuNow();
+  const cpuBefore = cpuNow(proxy);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -117,15 +127,15 @@ async function schedule(url: string, body: string, calls: number, concurrency: n
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const cpuAfter = cpuNow();
+  const cpuAfter = cpuNow(proxy);
   return {
     latencies,
     seconds,
     cpu: {
       client: cpuAfter.client - cpuBefore.client,
       model: cpuAfter.model - cpuBefore.model,
-      collector: cpuAfter.collector - cpuBefore.collector,
-      collectorMain: cpuAfter.collectorMain - cpuBefore.collectorMain,
+      proxy: cpuAfter.proxy - cpuBefore.proxy,
+      proxyMain: cpuAfter.proxyMain - cpuBefore.proxyMain,
     },
   };
 }
@@ -148,19 +158,16 @@ function pooled(runs: Run[]): Run {
     cpu: {
       client: runs.reduce((sum, run) => sum + run.cpu.client, 0),
       model: runs.reduce((sum, run) => sum + run.cpu.model, 0),
-      collector: runs.reduce((sum, run) => sum + run.cpu.collector, 0),
-      collectorMain: runs.reduce((sum, run) => sum + run.cpu.collectorMain, 0),
+      proxy: runs.reduce((sum, run) => sum + run.cpu.proxy, 0),
+      proxyMain: runs.reduce((sum, run) => sum + run.cpu.proxyMain, 0),
     },
   };
 }
 
 /** Microseconds of CPU per call of each process, e.g. `client 61 µs, model 70 µs, collector 0 µs (main thread 0 µs)`. */
-function cpuPerCall(run: Run, calls: number): string {
+function cpuPerCall(run: Run, calls: number, proxy = 'collector'): string {
   const micros = (seconds: number) => (Number.isNaN(seconds) ? '?' : String(Math.round((seconds * 1e6) / calls)));
-  return (
-    `client ${micros(run.cpu.client)} µs, model ${micros(run.cpu.model)} µs, ` +
-    `collector ${micros(run.cpu.collector)} µs (main thread ${micros(run.cpu.collectorMain)} µs)`
-  );
+  return `client ${micros(run.cpu.client)} µs, model ${micros(run.cpu.model)} µs, ${proxy} ${micros(run.cpu.proxy)} µs (main thread ${micros(run.cpu.proxyMain)} µs)`;
 }
 
 const rounded = (values: number[]) => values.map((value) => value.toFixed(2)).join('/');
@@ -187,29 +194,39 @@ async function main(): Promise<void> {
     attempt: { attempt_id: string };
   };
   const gatewayBase = `${server}/v1/agl/gateway/rollouts/${rollout.rollout_id}/attempts/${rollout.attempt.attempt_id}/v1`;
+  const referencePattern = /^reference proxy listening on (http:\/\/\S+\/v1)/;
+  const bareBase = await startProcess('bare proxy', [simBase], referencePattern, ['--import', 'tsx'], REFERENCE_PROXY);
+  const recordingBase = await startProcess('recording proxy', [simBase, '--record', '--db', join(dir, 'reference.duckdb')], referencePattern, ['--import', 'tsx'], REFERENCE_PROXY);
   const messages = [
     { role: 'system', content: 'You are a careful assistant that adds numbers.' },
     { role: 'user', content: 'Calculate the sum from 1 to 40. The range is inclusive.' },
   ];
   console.log(
     `bench gateway: ${CALLS[1]} calls at concurrency 1, ${CALLS[64]} at 64, direct and through the gateway alternating, ${ROUNDS} round(s) each after ` +
-      `an equal warm-up (simulated model, latency 0; client, model and collector in 3 processes on a shared ${(await import('node:os')).availableParallelism()}-core machine)`,
+      `an equal warm-up (simulated model, latency 0; client, model and collector in 3 processes on a shared ${(await import('node:os')).availableParallelism()}-core machine); ` +
+      `at 64 also through two reference proxies (bench/reference-proxy.ts: bare, and recording through the collector's ingest path)`,
   );
   let gatewayCalls = 0;
   for (const stream of [false, true]) {
     const body = JSON.stringify({ model: 'sim-llm', messages, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) });
     const kind = stream ? 'stream' : 'plain';
-    const paths = { direct: `${simBase}/chat/completions`, gateway: `${gatewayBase}/chat/completions` };
+    const paths = {
+      direct: `${simBase}/chat/completions`,
+      gateway: `${gatewayBase}/chat/completions`,
+      bare: `${bareBase}/chat/completions`,
+      recording: `${recordingBase}/chat/completions`,
+    };
+    const proxyOf = { direct: 'collector', gateway: 'collector', bare: 'bare proxy', recording: 'recording proxy' } as const;
     for (const concurrency of [1, 64] as const) {
       const calls = CALLS[concurrency];
-      // Warm-up of both paths (connections up to the measured concurrency, JIT), not measured.
-      await schedule(paths.direct, body, WARM_UP_CALLS[concurrency], concurrency);
-      await schedule(paths.gateway, body, WARM_UP_CALLS[concurrency], concurrency);
+      const measured = concurrency === 64 ? (['direct', 'gateway', 'bare', 'recording'] as const) : (['direct', 'gateway'] as const);
+      // Warm-up of every path (connections up to the measured concurrency, JIT), not measured.
+      for (const path of measured) await schedule(paths[path], body, WARM_UP_CALLS[concurrency], concurrency, proxyOf[path]);
       gatewayCalls += WARM_UP_CALLS[concurrency];
-      const runs: { direct: Run[]; gateway: Run[] } = { direct: [], gateway: [] };
+      const runs: Record<(typeof measured)[number], Run[]> = { direct: [], gateway: [], bare: [], recording: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        for (const path of round % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const)) {
-          runs[path].push(await schedule(paths[path], body, calls, concurrency));
+        for (const path of round % 2 === 0 ? measured : [...measured].reverse()) {
+          runs[path].push(await schedule(paths[path], body, calls, concurrency, proxyOf[path]));
         }
       }
       gatewayCalls += calls * ROUNDS;
@@ -246,6 +263,23 @@ async function main(): Promise<void> {
         `  cpu per call c${concurrency} ${kind}: direct ${cpuPerCall(direct, calls * ROUNDS)}; gateway ${cpuPerCall(gateway, calls * ROUNDS)}; ` +
           `client busy ${((100 * direct.cpu.client) / direct.seconds).toFixed(0)}% of a core direct, ${((100 * gateway.cpu.client) / gateway.seconds).toFixed(0)}% through the gateway`,
       );
+      if (concurrency !== 64) continue;
+      for (const reference of ['bare', 'recording'] as const) {
+        const pooledReference = pooled(runs[reference]);
+        const rate = (calls * ROUNDS) / pooledReference.seconds;
+        const ratios = runs[reference].map((run, index) => runs.direct[index].seconds / run.seconds);
+        printResult(
+          `gateway_reference_${reference}_throughput_c64_${kind}`,
+          rate,
+          'calls/s',
+          rate / directRate,
+          `direct ${Math.round(directRate)} calls/s; per round ratio ${rounded(ratios)}; the gateway's throughput is ${(gatewayRate / rate).toFixed(2)}x this reference's`,
+        );
+        console.log(
+          `  ${reference === 'bare' ? 'bare proxy (nothing recorded)' : 'recording proxy (bare + every call through the ingest path)'} c64 ${kind}: ` +
+            `cpu per call ${cpuPerCall(pooledReference, calls * ROUNDS, 'proxy')}`,
+        );
+      }
     }
   }
   // Every gateway call is recorded (in the background: wait for the last commits).
