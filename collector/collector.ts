@@ -18,7 +18,7 @@ import { createHttpApp } from './http/app.ts';
 import { hasBearerToken } from './http/bearer-auth.ts';
 import { ByteBudget } from './http/byte-budget.ts';
 import { requestGuardMiddleware } from './http/request-guard.ts';
-import { assertPortFree, listen } from './listen.ts';
+import { assertPortFree, listen, listenerUrl } from './listen.ts';
 import { PortInUseError } from './port-in-use-error.ts';
 import type { DashboardRoutes } from './routes/dashboard.ts';
 
@@ -129,8 +129,7 @@ export class Collector {
       throw error;
     }
     const address = server.address() as AddressInfo;
-    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${shownHost}:${address.port}`;
+    const url = listenerUrl(address.address, address.port);
     const forwardCloseTimeoutMillis = options.forwardCloseTimeoutMillis ?? 5000;
     return new Collector({ url, core, server, health, grpc, logger, forwarder, forwardCloseTimeoutMillis, dashboard });
   }

@@ -13,6 +13,11 @@ export function listen(server: Server, port: number, host: string): Promise<void
   });
 }
 
+/** The base URL of a listener on `host`, e.g. `http://127.0.0.1:4318`; an IPv6 address is put in brackets (`http://[::1]:4318`). */
+export function listenerUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** Throws {@link PortInUseError} when `port` on `host` is taken (binds it for a moment, then lets it go). */
 export async function assertPortFree(host: string, port: number): Promise<void> {
   const probe = createNetServer();

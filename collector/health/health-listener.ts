@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { listenerUrl } from '../listen.ts';
 import { PortInUseError } from '../port-in-use-error.ts';
 import type { HealthWorkerData, HealthWorkerMessage } from './health-protocol.ts';
 
@@ -70,8 +71,7 @@ export class HealthListener {
     worker.unref();
     const beating = setInterval(touch, HEARTBEAT_MILLIS);
     beating.unref();
-    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-    return new HealthListener(`http://${host}:${message.port}`, worker, beating);
+    return new HealthListener(listenerUrl(options.host, message.port), worker, beating);
   }
 
   /** Stops listening (open connections are closed) and ends the thread. Idempotent. */

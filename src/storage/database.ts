@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { migrate } from './migrations.ts';
+import { migrate } from './migrate.ts';
 import { migrateOwnedTables } from './owned-tables.ts';
 
 /** Options of {@link Database.open}. */

@@ -5,7 +5,7 @@ export { GroupCommitter } from './group-committer.ts';
 export { attributesToJson, valueToJson } from './json-text.ts';
 export { toLogRows } from './log-rows.ts';
 export { toMetricRows } from './metric-rows.ts';
-export { SCHEMA_VERSION, migrate } from './migrations.ts';
+export { SCHEMA_VERSION, migrate } from './migrate.ts';
 export { migrateOwnedTables, registerTables, registeredTables } from './owned-tables.ts';
 export { DEFAULT_SQL_MAX_BYTES, DEFAULT_SQL_MAX_MEMORY_GROWTH_BYTES, DEFAULT_SQL_TIMEOUT_MILLIS, runReadOnlyQuery } from './read-only-query.ts';
 export { QueryGate } from './query-gate.ts';

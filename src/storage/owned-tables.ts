@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { applyMigration } from './migrations.ts';
+import { applyMigration } from './migrate.ts';
 
 /** One schema change of a module's tables. Versions count from 1 for each owner. */
 export interface TableMigration {
