@@ -30,9 +30,10 @@ export interface GatewayRecorderOptions {
    * the SDK's `BatchSpanProcessor` batches spans, every 5 s by default). While a batch is being
    * stored the next one keeps filling, so under load the batches grow to match the storage's
    * pace: one write, one transaction and one heartbeat write for many calls. Each transaction
-   * costs ~4 ms of CPU whatever its size (DuckDB 1.5's appender flush alone ~0.7 ms per table), so
-   * at concurrency 64 a 5 ms delay made batches of ~70 calls and 50 ms ~200 (CPU per call ~15 µs
-   * less); at concurrency 1 every call was its own transaction (see docs/benchmarks.md#gateway).
+   * costs ~4 ms of CPU whatever its size (DuckDB 1.5's appender flush alone ~0.7 ms per table): at
+   * concurrency 1 a 5 ms delay made every call its own transaction (collector CPU per call 1.3 ms
+   * against ~0.77 ms at 50 ms); at concurrency 64 batches of ~70 calls became ~200 (a small saving,
+   * within the noise; see docs/benchmarks.md#gateway).
    * @default 50
    */
   batchDelayMillis?: number;
