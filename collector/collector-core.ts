@@ -65,7 +65,7 @@ export async function openCollectorCore(
   );
   // Requests taken before the decoder threads have loaded would wait (and expire) behind them.
   await traces.ready();
-  const gatewayRecorder = new GatewayRecorder({ ingestor: traces, forwarder, logger });
+  const gatewayRecorder = new GatewayRecorder({ ...options.gatewayRecording, ingestor: traces, forwarder, logger });
   const gateway = new LlmGateway({ ...options.gateway, store, recorder: gatewayRecorder });
   return { database, sink, recordSink, store, ingestors: { traces, logs, metrics }, gateway, gatewayRecorder };
 }

@@ -1,4 +1,5 @@
-import type { LlmGatewayOptions } from '../src/gateway/index.ts';
+import { checkGatewayRecorderTuning } from '../src/gateway/index.ts';
+import type { GatewayRecorderOptions, LlmGatewayOptions } from '../src/gateway/index.ts';
 import type { OtlpForwarderOptions } from '../src/forward/index.ts';
 import { MemoryLimit } from '../src/ingest/index.ts';
 import type { Logger } from '../src/logging/index.ts';
@@ -121,6 +122,12 @@ export interface CollectorOptions {
    * @default upstream from `OPENAI_BASE_URL`, key from `OPENAI_API_KEY`
    */
   gateway?: Omit<LlmGatewayOptions, 'store' | 'recorder'>;
+  /**
+   * How the gateway's calls are batched into the store; see {@link GatewayRecorderOptions}.
+   * `POST /v1/agl/gateway/flush` stores what is waiting at once.
+   * @default batches of up to 512 calls, 50 ms apart
+   */
+  gatewayRecording?: Pick<GatewayRecorderOptions, 'batchDelayMillis' | 'maxBatchCalls' | 'maxRetryMillis'>;
 }
 
 /** {@link CollectorOptions} checked, with their defaults. */
@@ -160,6 +167,7 @@ export function resolveCollectorSettings(options: CollectorOptions): CollectorSe
   if (!(sqlTimeoutMillis > 0 && Number.isFinite(sqlTimeoutMillis))) {
     throw new RangeError(`Expected \`sqlTimeoutMillis\` to be a number > 0, got \`${options.sqlTimeoutMillis}\``);
   }
+  checkGatewayRecorderTuning(options.gatewayRecording ?? {});
   const maxMemoryBytes = options.maxMemoryBytes === undefined ? 640 * 1024 * 1024 : options.maxMemoryBytes;
   return {
     dbPath: options.dbPath ?? './agl.duckdb',

@@ -2,7 +2,7 @@ import express from 'express';
 import type { RequestHandler } from 'express';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { OtlpForwarder } from '../../src/forward/index.ts';
-import type { LlmGateway } from '../../src/gateway/index.ts';
+import type { GatewayRecorder, LlmGateway } from '../../src/gateway/index.ts';
 import type { RecordIngestor, TraceIngestor } from '../../src/ingest/index.ts';
 import type { Logger } from '../../src/logging/index.ts';
 import type { Database, QueryGate } from '../../src/storage/index.ts';
@@ -35,6 +35,7 @@ export interface HttpAppOptions {
   database: Database;
   store: DuckDBLightningStore;
   gateway: LlmGateway;
+  gatewayRecorder: GatewayRecorder;
   /** The ingestors of `POST /v1/traces`, `/v1/logs` and `/v1/metrics`. */
   ingestors: { traces: TraceIngestor; logs: RecordIngestor; metrics: RecordIngestor };
   forwarder: OtlpForwarder | null;
@@ -74,7 +75,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use(new RouteTable().on('GET', '/v1/agl/health', ({ response }) => sendJson(response, 200, { status: 'ok' })).router());
   if (options.token) app.use('/v1', bearerAuth(options.token));
   app.use(under(['/v1/traces', '/v1/logs', '/v1/metrics'], otlpRoutes(options).router()));
-  app.use(under(['/v1/agl/gateway/'], gatewayRouter(options.gateway, { maxBodyBytes: options.maxBodyBytes })));
+  app.use(under(['/v1/agl/gateway/'], gatewayRouter(options.gateway, { maxBodyBytes: options.maxBodyBytes, recorder: options.gatewayRecorder })));
   app.use(under(['/v1/agl/'], storeRouter(options.store)));
   app.use(under(['/v1/agl/'], queryRoutes(options).router()));
   const dashboardRoutes = new RouteTable();

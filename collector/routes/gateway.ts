@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Router } from 'express';
 import { AglError, InvalidRequestError } from '../../src/errors/index.ts';
-import type { GatewayAttempt, LlmGateway } from '../../src/gateway/index.ts';
+import type { GatewayAttempt, GatewayRecorder, LlmGateway } from '../../src/gateway/index.ts';
 import { readRequestBody } from '../http/request-body.ts';
 import { errorStatus, sendJson } from '../http/respond.ts';
 import { RouteTable } from '../http/route-table.ts';
@@ -11,6 +11,8 @@ import type { RouteHandler } from '../http/route-table.ts';
 export interface GatewayRoutesOptions {
   /** The largest request body, counted after decompression. */
   maxBodyBytes: number;
+  /** Where the gateway's calls wait for their batch: `POST /v1/agl/gateway/flush` stores them. */
+  recorder: Pick<GatewayRecorder, 'flush' | 'stats'>;
 }
 
 /** The plain recording base: calls recorded with no rollout. */
@@ -18,9 +20,13 @@ export const GATEWAY_BASE = '/v1/agl/gateway/v1';
 /** The base for one attempt: calls recorded for it. */
 export const GATEWAY_ATTEMPT_BASE = '/v1/agl/gateway/rollouts/:rollout_id/attempts/:attempt_id/v1';
 
+/** Stores the calls answered so far (they are batched, ~50 ms), then answers the recorder's counters. */
+export const GATEWAY_FLUSH = '/v1/agl/gateway/flush';
+
 /**
  * The LLM gateway's router (OpenAI-compatible, under both bases): `POST …/chat/completions`,
- * `POST …/completions`, `GET …/models`, `GET …/models/:model`. Errors of the gateway itself are
+ * `POST …/completions`, `GET …/models`, `GET …/models/:model`; and `POST /v1/agl/gateway/flush`,
+ * for a runner on another machine that reads an attempt's calls once its agent has exited. Errors of the gateway itself are
  * answered in OpenAI's error shape (`{error: {message, type, param, code}}`) by the router's error
  * handler, so that OpenAI clients show them; errors of the upstream pass through as it sent them.
  */
@@ -33,6 +39,11 @@ export function gatewayRouter(gateway: LlmGateway, options: GatewayRoutesOptions
       .on('GET', `${base}/models`, models(gateway, '/models'))
       .on('GET', `${base}/models/:model`, models(gateway, null));
   }
+  routes.on('POST', GATEWAY_FLUSH, async ({ request, response }) => {
+    request.resume();
+    await options.recorder.flush();
+    sendJson(response, 200, options.recorder.stats);
+  });
   return routes.router().use(openAiErrors);
 }
 

@@ -45,6 +45,18 @@ export interface GatewayRecorderOptions {
   maxBatchCalls?: number;
 }
 
+/** Checks the batching and retry options of a {@link GatewayRecorder}; throws a `RangeError` naming the bad one. */
+export function checkGatewayRecorderTuning(options: Pick<GatewayRecorderOptions, 'batchDelayMillis' | 'maxBatchCalls' | 'maxRetryMillis'>): void {
+  for (const name of ['batchDelayMillis', 'maxRetryMillis'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && Number.isFinite(value))) {
+      throw new RangeError(`Expected \`${name}\` to be a number ≥ 0, got \`${value}\``);
+    }
+  }
+  const calls = options.maxBatchCalls;
+  if (calls !== undefined && !(Number.isInteger(calls) && calls >= 1)) throw new RangeError(`Expected \`maxBatchCalls\` to be an integer ≥ 1, got \`${calls}\``);
+}
+
 /** Counters of a {@link GatewayRecorder}. */
 export interface GatewayRecorderStats {
   /** Spans stored. */
@@ -79,12 +91,14 @@ export class GatewayRecorder {
   #closed = false;
 
   constructor(options: GatewayRecorderOptions) {
+    checkGatewayRecorderTuning(options);
     this.#ingestor = options.ingestor;
     this.#forwarder = options.forwarder ?? null;
     this.#logger = options.logger;
     this.#maxRetryMillis = options.maxRetryMillis ?? 30_000;
     this.#batchDelayMillis = options.batchDelayMillis ?? 50;
     this.#maxBatchCalls = options.maxBatchCalls ?? 512;
+
   }
 
   /** Records one call in the background; never throws. */

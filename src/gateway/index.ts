@@ -1,5 +1,5 @@
 export { GatewayNotConfiguredError, GatewayPromptError, UpstreamUnreachableError } from './gateway-errors.ts';
-export { GatewayRecorder } from './gateway-recorder.ts';
+export { checkGatewayRecorderTuning, GatewayRecorder } from './gateway-recorder.ts';
 export {
   AGL_GATEWAY_PROMPT_APPLIED,
   AGL_GATEWAY_PROMPT_MODE,

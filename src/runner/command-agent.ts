@@ -5,7 +5,6 @@ import { createLogger } from '../logging/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { StoreClient } from '../store/index.ts';
 import { AGL_ROLLOUT_MODE, RolloutScope, emitReward, setRolloutScope, traceRollout } from '../tracing/index.ts';
-import { abortableSleep } from '../timers/index.ts';
 import { commandEnvironment } from './command-environment.ts';
 import { CommandExitError, CommandGraderError, CommandNoRewardError, CommandSpawnError, CommandTimeoutError } from './command-errors.ts';
 import { runCommandProcess } from './command-process.ts';
@@ -69,12 +68,12 @@ export interface CommandAgentOptions extends CommandSpec {
   /** Gives the reward span its sequence id after the command's own spans. @default a `StoreClient` of `server` */
   store?: Pick<RunnerStore, 'getNextSpanSequenceId'>;
   /**
-   * The in-process collector's gateway recorder (`collector.gatewayRecorder`): flushed before the
-   * reward is read, so that the command's calls through the gateway are in `llm_calls` for the
-   * grader and for whoever reads the attempt once it is reported.
-   * @default none: the attempt's `llm_calls` are counted until the count holds still for 150 ms (at most 2 s)
+   * The gateway's recorder, flushed once the command has exited and before the reward is read, so
+   * that the command's calls through the gateway are in `llm_calls` for the grader and for whoever
+   * reads the attempt once it is reported: the in-process collector's `collector.gatewayRecorder`.
+   * @default `POST {server}/v1/agl/gateway/flush`
    */
-  gatewayRecorder?: { flush(): Promise<void> } | null;
+  gatewayRecorder?: { flush(): Promise<void> };
   /** @default a stderr logger at `warn` */
   logger?: Logger;
 }
@@ -132,7 +131,7 @@ export class CommandAgent implements Agent<unknown, CommandOutput> {
   readonly #sql: CommandSql;
   readonly #store: Pick<RunnerStore, 'getNextSpanSequenceId'>;
   readonly #logger: Logger;
-  readonly #gatewayRecorder: { flush(): Promise<void> } | null;
+  readonly #gatewayRecorder: { flush(): Promise<void> };
   #warnedPrompt = false;
 
   constructor(options: CommandAgentOptions) {
@@ -147,9 +146,10 @@ export class CommandAgent implements Agent<unknown, CommandOutput> {
     this.#token = options.token ?? process.env.AGL_TOKEN;
     this.#otlpEndpoint = (options.otlpEndpoint ?? this.server).replace(/\/+$/, '');
     this.#sql = options.sql ?? new HttpCommandSql({ baseUrl: this.server, token: this.#token });
-    this.#store = options.store ?? new StoreClient({ baseUrl: this.server, token: this.#token });
+    const client = new StoreClient({ baseUrl: this.server, token: this.#token });
+    this.#store = options.store ?? client;
     this.#logger = options.logger ?? createLogger('warn');
-    this.#gatewayRecorder = options.gatewayRecorder ?? null;
+    this.#gatewayRecorder = options.gatewayRecorder ?? { flush: async () => void (await client.flushGateway()) };
   }
 
   /** Runs the command for one attempt; see the class. Rejects (the attempt fails) on any failure. */
@@ -217,7 +217,8 @@ export class CommandAgent implements Agent<unknown, CommandOutput> {
   /** The reward, in order: the command's reward span, its last stdout line, the grader. */
   async #reward(task: unknown, rolloutId: string, attemptId: string, result: CommandProcessResult): Promise<CommandOutput> {
     const lastLine = lastLineOf(result.stdout);
-    await this.#settleGatewayCalls(rolloutId, attemptId);
+    // The gateway batches its records; the command's calls are answered, so one flush stores them all.
+    await this.#gatewayRecorder.flush();
     const recorded = await readCommandReward(this.#sql, rolloutId, attemptId);
     if (recorded.reward !== null) {
       return { exitCode: 0, lastLine, rewardSource: 'span', dimensions: recorded.dimensions };
@@ -242,24 +243,6 @@ export class CommandAgent implements Agent<unknown, CommandOutput> {
     }
     await this.#emit(rolloutId, attemptId, { value });
     return { exitCode: 0, lastLine, rewardSource: 'grader', dimensions: { primary: value } };
-  }
-
-  /** Waits until the calls the command made through the gateway are stored (the gateway records them just after answering). */
-  async #settleGatewayCalls(rolloutId: string, attemptId: string): Promise<void> {
-    if (this.#gatewayRecorder) {
-      await this.#gatewayRecorder.flush();
-      return;
-    }
-    const count = async (): Promise<number> =>
-      Number((await this.#sql.query(`SELECT count(*) AS n FROM llm_calls WHERE rollout_id = '${rolloutId.replaceAll("'", "''")}' AND attempt_id = '${attemptId.replaceAll("'", "''")}'`))[0]?.n ?? 0);
-    const deadline = Date.now() + 2000;
-    let last = await count();
-    while (Date.now() < deadline) {
-      await abortableSleep(150);
-      const now = await count();
-      if (now === last) return;
-      last = now;
-    }
   }
 
   /** Emits the reward span, with a sequence id after every span of the attempt stored so far (the command's, the gateway's). */

@@ -332,6 +332,15 @@ export class StoreClient {
   }
 
   /**
+   * Stores the LLM gateway's calls answered so far (`POST /v1/agl/gateway/flush`; the gateway
+   * batches them, ~50 ms) and answers its recorder's counters: once it resolves, every call the
+   * gateway has answered is in `llm_calls`, or counted as dropped.
+   */
+  flushGateway(options?: CallOptions): Promise<{ recorded: number; dropped: number; pending: number }> {
+    return this.#transport.call('POST', '/v1/agl/gateway/flush', {}, options);
+  }
+
+  /**
    * Records one round of an APO training (an `ApoRoundRecord`) in the collector's `apo_rounds`
    * table (`POST /v1/agl/apo/rounds`); the same run and round again replaces it.
    */

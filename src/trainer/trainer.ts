@@ -214,7 +214,7 @@ export class Trainer<TTask = unknown, TResult = unknown> {
       let url = storeUrl;
       let store: AlgorithmStore;
       let data: AlgorithmData;
-      let gatewayRecorder: Collector['gatewayRecorder'] | null = null;
+      let gatewayRecorder: Collector['gatewayRecorder'] | undefined;
       if (url === undefined) {
         let dbPath = options.dbPath;
         if (dbPath === undefined) {

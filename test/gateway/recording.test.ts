@@ -158,3 +158,33 @@ describe('LLM gateway: forwarding', () => {
     }
   });
 });
+
+describe('LLM gateway: POST /v1/agl/gateway/flush', () => {
+  it('stores the calls waiting for their batch at once, and answers the counters', async () => {
+    // A batch delay of a minute: without the flush, nothing would be stored during the test.
+    const harness = await startGatewayHarness({}, { token: 'secret-token', gatewayRecording: { batchDelayMillis: 60_000 } });
+    try {
+      const started = await harness.collector.store.startRollout({ input: {} });
+      await harness.client(started.rollout_id, started.attempt.attempt_id, 'secret-token').chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Say hello.' }] });
+      const count = `SELECT count(*) AS n FROM llm_calls WHERE rollout_id = '${started.rollout_id}'`;
+      assert.equal(Number((await queryRows(harness.collector, count))[0]!.n), 0, 'the call waits for its batch');
+      const flush = (headers: Record<string, string>) => fetch(`${harness.collector.url}/v1/agl/gateway/flush`, { method: 'POST', headers });
+      const refused = await flush({});
+      assert.equal(refused.status, 401, 'the flush is behind the token, like every route under /v1/');
+      const crossSite = await flush({ authorization: 'Bearer secret-token', origin: 'http://evil.example' });
+      assert.equal(crossSite.status, 403);
+      assert.equal(Number((await queryRows(harness.collector, count))[0]!.n), 0, 'a refused flush stores nothing');
+      const answer = await flush({ authorization: 'Bearer secret-token' });
+      assert.equal(answer.status, 200);
+      assert.deepEqual(await answer.json(), { recorded: 1, dropped: 0, pending: 0 });
+      assert.equal(Number((await queryRows(harness.collector, count))[0]!.n), 1);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('refuses bad batching options before anything is opened', async () => {
+    await assert.rejects(startTestCollector({ gatewayRecording: { batchDelayMillis: -1 } }), /Expected `batchDelayMillis` to be a number ≥ 0, got `-1`/);
+    await assert.rejects(startTestCollector({ gatewayRecording: { maxBatchCalls: 0 } }), /Expected `maxBatchCalls` to be an integer ≥ 1, got `0`/);
+  });
+});

@@ -1,4 +1,4 @@
-import type { Collector } from '../../collector/index.ts';
+import type { Collector, CollectorOptions } from '../../collector/index.ts';
 import { StoreClient } from '../../src/store/index.ts';
 import { setupTracing } from '../../src/tracing/index.ts';
 import type { OtelTracer } from '../../src/tracing/index.ts';
@@ -14,8 +14,8 @@ export interface RunnerTestBed {
 }
 
 /** Starts a {@link RunnerTestBed}; spans are exported every 50 ms under `serviceName`. */
-export async function startRunnerTestBed(serviceName: string): Promise<RunnerTestBed> {
-  const collector = await startTestCollector({ watchdogIntervalMillis: 100 });
+export async function startRunnerTestBed(serviceName: string, collectorOptions: CollectorOptions = {}): Promise<RunnerTestBed> {
+  const collector = await startTestCollector({ watchdogIntervalMillis: 100, ...collectorOptions });
   const tracer = setupTracing({ endpoint: collector.url, serviceName, batch: { scheduledDelayMillis: 50 } });
   const client = new StoreClient({ baseUrl: collector.url });
   return {

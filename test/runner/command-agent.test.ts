@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logging/index.ts';
 import { CommandAgent, RunnerPool, appendRolloutResourceAttributes, parsePrintedReward } from '../../src/runner/index.ts';
 import type { CommandAgentOptions } from '../../src/runner/index.ts';
 import type { StoreClient } from '../../src/store/index.ts';
+import { SimLlmServer } from '../../src/sim-llm/index.ts';
 import type { Rollout } from '../../src/store/index.ts';
 import type { OtelTracer } from '../../src/tracing/index.ts';
 import { queryRows } from '../helpers/collector.ts';
@@ -27,13 +28,22 @@ let bed: RunnerTestBed;
 let collector: Collector;
 let tracer: OtelTracer;
 let client: StoreClient;
+let sim: SimLlmServer;
 const silent = createLogger('silent');
 
 before(async () => {
-  bed = await startRunnerTestBed('command-runner-test');
+  sim = await SimLlmServer.start({ port: 0 });
+  // The gateway holds its calls for a minute before storing them: only a flush gets them in sooner.
+  bed = await startRunnerTestBed('command-runner-test', {
+    gateway: { upstreamUrl: sim.baseURL, upstreamApiKey: null },
+    gatewayRecording: { batchDelayMillis: 60_000 },
+  });
   ({ collector, tracer, client } = bed);
 });
-after(() => bed.close());
+after(async () => {
+  await bed.close();
+  await sim.close();
+});
 
 async function runCommand(spec: Omit<CommandAgentOptions, 'server'>, inputs: unknown[], nRunners = 2): Promise<Rollout[]> {
   const agent = new CommandAgent({ server: collector.url, cwd: FIXTURES, logger: silent, ...spec });
@@ -157,5 +167,19 @@ describe('CommandAgent', () => {
     assert.deepEqual(seen, [{ task: { n: 3 }, finalAnswer: null, messages: [], stdout: 'no reward here\n' }]);
     const final = await queryRows(collector, `SELECT value FROM final_rewards WHERE rollout_id = '${finished[0]!.rollout_id}'`);
     assert.equal(final[0]!.value, 0.3);
+  });
+
+  it('the grader sees every call the command made through the gateway: the runner flushes the collector\'s recorder over HTTP', async () => {
+    const finished = await runCommand(
+      {
+        command: 'python3 ask-model.py',
+        grader: ({ finalAnswer, calls }) => (calls.length === 1 && typeof finalAnswer === 'string' && finalAnswer.length > 0 ? 1 : 0),
+      },
+      [{ question: 'Calculate the sum from 1 to 4. The range is inclusive.' }],
+      1,
+    );
+    assert.equal(finished[0]!.status, 'succeeded');
+    const final = await queryRows(collector, `SELECT value FROM final_rewards WHERE rollout_id = '${finished[0]!.rollout_id}'`);
+    assert.equal(final[0]!.value, 1, 'the grader saw the call and its answer');
   });
 });
