@@ -26,9 +26,10 @@ export const GATEWAY_FLUSH = '/v1/agl/gateway/flush';
 /**
  * The LLM gateway's router (OpenAI-compatible, under both bases): `POST …/chat/completions`,
  * `POST …/completions`, `GET …/models`, `GET …/models/:model`; and `POST /v1/agl/gateway/flush`,
- * for a runner on another machine that reads an attempt's calls once its agent has exited. Errors of the gateway itself are
- * answered in OpenAI's error shape (`{error: {message, type, param, code}}`) by the router's error
- * handler, so that OpenAI clients show them; errors of the upstream pass through as it sent them.
+ * for a runner on another machine that reads an attempt's calls once its agent has exited. Errors
+ * of the gateway itself are answered in OpenAI's error shape (`{error: {message, type, param,
+ * code}}`) by the router's error handler, so that OpenAI clients show them; errors of the upstream
+ * pass through as it sent them.
  */
 export function gatewayRouter(gateway: LlmGateway, options: GatewayRoutesOptions): Router {
   const routes = new RouteTable();

@@ -98,7 +98,6 @@ export class GatewayRecorder {
     this.#maxRetryMillis = options.maxRetryMillis ?? 30_000;
     this.#batchDelayMillis = options.batchDelayMillis ?? 50;
     this.#maxBatchCalls = options.maxBatchCalls ?? 512;
-
   }
 
   /** Records one call in the background; never throws. */
